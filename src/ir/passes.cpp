@@ -84,6 +84,8 @@ Shape infer_output(const Graph& g, const Layer& l) {
 
 }  // namespace
 
+Shape output_shape_of(const Graph& graph, const Layer& layer) { return infer_output(graph, layer); }
+
 void infer_shapes(Graph& graph) {
   auto& g = graph.boost();
   for (Vertex v : graph.topological_order()) {

@@ -79,6 +79,10 @@ struct Layer {
 
   float threshold = 0.0f;  // ReLU: y = x if x > threshold else 0
 
+  // AveragePool: divide by the whole window including padding (ONNX count_include_pad = 1) instead of
+  // by the number of input elements it covers (ONNX default, count_include_pad = 0).
+  bool count_include_pad = false;
+
   // Convolution: weights [F][C/G][Kr][Kc] row-major (ONNX OIHW); inner product: [F][C·H·W].
   Eigen::VectorXf weights;
   Eigen::VectorXf bias;  // empty = no bias

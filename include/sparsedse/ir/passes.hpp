@@ -8,6 +8,10 @@ namespace sparsedse::ir {
 // attribute consistency (weights size, channel counts, eltwise shapes). Throws InputError naming the layer.
 void infer_shapes(Graph& graph);
 
+// The output shape of one layer from its input_shapes and attributes (the per-layer step of
+// infer_shapes; importers use it while they build a graph). Throws InputError naming the layer.
+Shape output_shape_of(const Graph& graph, const Layer& layer);
+
 // Insert an explicit Split layer `<producer>_split` after every layer with more than one consumer.
 // Returns the number of Split layers inserted. Idempotent.
 int insert_splits(Graph& graph);
