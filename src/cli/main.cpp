@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   sparsedse::cli::add_zoo_command(app);
   sparsedse::cli::add_convert_command(app);
   sparsedse::cli::add_estimate_command(app);
+  sparsedse::cli::add_eval_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

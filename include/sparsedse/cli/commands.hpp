@@ -9,6 +9,7 @@ void add_inspect_command(CLI::App& app);
 void add_zoo_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 void add_estimate_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
 
 
 }  // namespace sparsedse::cli

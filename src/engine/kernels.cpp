@@ -1,0 +1,422 @@
+#include "kernels.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include <omp.h>
+
+namespace sparsedse::engine {
+
+ConvGeometry ConvGeometry::of(const ir::Layer& l) {
+  ConvGeometry g;
+  const ir::Shape& in = l.input_shape();
+  g.filters = l.filters;
+  if (l.kind == ir::LayerKind::InnerProduct) {  // a 1×1 conv over a (C·H·W) × 1 × 1 input
+    g.channels = int(in.elements());
+    g.rows = g.cols = g.out_rows = g.out_cols = 1;
+    return g;
+  }
+  g.channels = in.channels;
+  g.rows = in.rows;
+  g.cols = in.cols;
+  g.groups = l.groups;
+  g.out_rows = l.output_shape.rows;
+  g.out_cols = l.output_shape.cols;
+  g.window = l.window;
+  return g;
+}
+
+namespace {
+
+// Requantisation fast path (AP_RND, AP_SAT) from `shift` > 0 fraction bits more: add half an LSB, floor,
+// clamp. Equal to sparsedse::requantize for |raw| < 2^62 (checked by the engine tests).
+inline std::int64_t round_saturate(std::int64_t raw, int shift, std::int64_t lo, std::int64_t hi) {
+  const std::int64_t q = (raw + (std::int64_t{1} << (shift - 1))) >> shift;
+  return q < lo ? lo : (q > hi ? hi : q);
+}
+
+// A run of output columns that maps to one contiguous destination range of a packed B panel row:
+// one image, one output row (or one whole plane for pointwise convs), within one panel.
+struct Segment {
+  int image, out_row, out_col, length;
+  int panel, lane;  // where column 0 of the segment goes: panel index and lane within the panel
+};
+
+// Columns [col0, col0 + ncols) of the (image, output pixel) space, split into segments.
+void segments_of(const ConvGeometry& g, bool plane_rows, std::int64_t col0, int ncols, int nr,
+                 std::vector<Segment>& out) {
+  out.clear();
+  const int plane = g.out_rows * g.out_cols;
+  const int row_len = plane_rows ? plane : g.out_cols;
+  int j = 0;
+  while (j < ncols) {
+    const std::int64_t col = col0 + j;
+    const int image = int(col / plane), pixel = int(col % plane);
+    const int oy = plane_rows ? 0 : pixel / g.out_cols, ox = plane_rows ? pixel : pixel % g.out_cols;
+    const int len = std::min({row_len - ox, ncols - j, nr - j % nr});
+    out.push_back({image, oy, ox, len, j / nr, j % nr});
+    j += len;
+  }
+}
+
+// Per-chunk scratch for im2col: each segment's destination offset within a packed row and, for the
+// current (channel, kernel row), the source row it reads (nullptr: a padding row).
+struct SegmentRows {
+  std::vector<std::size_t> dst_offset;
+  std::vector<const float*> src_row;
+  std::vector<int> ix0;  // input column of the segment's first output column, before the kernel column
+};
+
+// im2col straight into the packed-B layout of the GEMM kernel (no intermediate matrix): rows [r0, r1)
+// of the K dimension (one K block), for the chunk's segments, as ⌈ncols/nr⌉ panels of (r1 − r0) × nr.
+template <typename T>
+void pack_columns(const ConvGeometry& g, int group, const float* in, int r0, int r1, int ncols, bool pointwise,
+                  const gemm::Kernel<T>& k, const std::vector<Segment>& segs, SegmentRows& rows, T* out) {
+  const ir::Window& w = g.window;
+  const int nr = k.nr;
+  const std::size_t panel_stride = std::size_t(r1 - r0) * nr;
+  const std::size_t image_size = std::size_t(g.channels) * g.rows * g.cols;
+  const std::size_t plane_size = std::size_t(g.rows) * g.cols;
+  const std::size_t nseg = segs.size();
+  rows.dst_offset.resize(nseg);
+  rows.src_row.resize(nseg);
+  rows.ix0.resize(nseg);
+  for (std::size_t i = 0; i < nseg; ++i) {
+    rows.dst_offset[i] = std::size_t(segs[i].panel) * panel_stride + std::size_t(segs[i].lane);
+    rows.ix0[i] = segs[i].out_col * w.stride_cols - w.pad_left;
+  }
+  const int tail = gemm::round_up(ncols, nr) - ncols;  // zero lanes of the last panel
+  int cached = -1;  // (channel, kernel row) whose source rows are in `rows.src_row`
+  for (int r = r0; r < r1; ++r) {
+    const int ci = r / w.kernel_size(), kr = (r / w.kernel_cols) % w.kernel_rows, kcol = r % w.kernel_cols;
+    const int c = group * g.group_channels() + ci;
+    if (ci * w.kernel_rows + kr != cached) {
+      cached = ci * w.kernel_rows + kr;
+      for (std::size_t i = 0; i < nseg; ++i) {
+        const Segment& sg = segs[i];
+        const float* plane = in + std::size_t(sg.image) * image_size + std::size_t(c) * plane_size;
+        const int iy = sg.out_row * w.stride_rows - w.pad_top + kr;
+        rows.src_row[i] = pointwise ? plane : (iy < 0 || iy >= g.rows) ? nullptr : plane + std::size_t(iy) * g.cols;
+      }
+    }
+    T* row_base = out + std::size_t(r - r0) * nr;
+    for (std::size_t i = 0; i < nseg; ++i) {
+      T* dst = row_base + rows.dst_offset[i];
+      const int len = segs[i].length;
+      const float* src = rows.src_row[i];
+      if (!src) {
+        std::fill(dst, dst + len, T(0));
+        continue;
+      }
+      const int ix0 = rows.ix0[i] + kcol;
+      if (w.stride_cols == 1) {
+        if (ix0 >= 0 && ix0 + len <= (pointwise ? int(plane_size) : g.cols)) {  // interior: a straight copy
+          for (int j = 0; j < len; ++j) dst[j] = T(src[ix0 + j]);
+          continue;
+        }
+        const int lo = std::clamp(-ix0, 0, len), hi = std::clamp(g.cols - ix0, lo, len);
+        std::fill(dst, dst + lo, T(0));
+        for (int j = lo; j < hi; ++j) dst[j] = T(src[ix0 + j]);
+        std::fill(dst + hi, dst + len, T(0));
+      } else {
+        for (int j = 0; j < len; ++j) {
+          const int ix = ix0 + j * w.stride_cols;
+          dst[j] = (ix >= 0 && ix < g.cols) ? T(src[ix]) : T(0);
+        }
+      }
+    }
+    if (tail > 0) {
+      T* last = row_base + std::size_t(ncols / nr) * panel_stride + std::size_t(ncols % nr);
+      std::fill(last, last + tail, T(0));
+    }
+  }
+}
+
+// Inner product: column j is image col0 + j, row r is input element r; rows [r0, r1) as above.
+template <typename T>
+void pack_vectors(const ConvGeometry& g, const float* in, std::int64_t col0, int r0, int r1, int ncols,
+                  const gemm::Kernel<T>& k, T* out) {
+  const int depth = g.channels, nr = k.nr, kc = r1 - r0;
+  const int padded = gemm::round_up(ncols, nr);
+  for (int p = 0; p < padded / nr; ++p) {
+    T* dst = out + std::size_t(p) * kc * nr;
+    for (int lane = 0; lane < nr; ++lane) {
+      const int j = p * nr + lane;
+      if (j >= ncols) {
+        for (int kk = 0; kk < kc; ++kk) dst[kk * nr + lane] = T(0);
+        continue;
+      }
+      const float* src = in + std::size_t(col0 + j) * depth + r0;
+      for (int kk = 0; kk < kc; ++kk) dst[kk * nr + lane] = T(src[kk]);
+    }
+  }
+}
+
+// Column chunk: a multiple of nr, ~256 columns, small enough to give every thread work.
+int chunk_columns(std::int64_t total, int groups, int nr, int threads) {
+  std::int64_t chunk = 256;
+  const std::int64_t per_thread = (total * groups + threads - 1) / std::max(1, threads);
+  if (per_thread < chunk) chunk = per_thread;
+  chunk = std::max<std::int64_t>(nr, (chunk + nr - 1) / nr * nr);
+  return int(std::min<std::int64_t>(chunk, std::max<std::int64_t>(total, 1)));
+}
+
+template <typename T>
+void weighted_gemm(const Engine::Prepared& p, const std::vector<gemm::PackedA<T>>& weights, const Tensor& in,
+                   Tensor& out, const WeightedEpilogue& e, int threads) {
+  const gemm::Kernel<T>& k = gemm::best_kernel<T>();
+  const ConvGeometry& g = p.geometry;
+  const int plane = g.out_rows * g.out_cols;
+  const std::int64_t total = std::int64_t(in.batch) * plane;
+  const int chunk = chunk_columns(total, g.groups, k.nr, threads);
+  const std::int64_t per_group = (total + chunk - 1) / chunk;
+  const std::int64_t tasks = per_group * g.groups;
+  const int mg = g.group_filters();
+  const int acc_frac = p.accumulator.format.frac;
+  const double to_acc = std::ldexp(1.0, acc_frac);
+  const int shift = acc_frac - e.output_format.frac;
+  const std::int64_t lo = min_raw(e.output_format), hi = max_raw(e.output_format);
+  const std::int64_t acc_lo = min_raw(p.accumulator.format), acc_hi = max_raw(p.accumulator.format);
+  const float to_value = std::ldexp(1.0f, -e.output_format.frac);
+  // Pointwise, stride 1, no padding: every image plane is one contiguous run (the direct 1×1 path).
+  const ir::Window& w = g.window;
+  const bool pointwise = w.kernel_size() == 1 && w.stride_rows == 1 && w.stride_cols == 1 && w.pad_top == 0 &&
+                         w.pad_left == 0 && w.pad_bottom == 0 && w.pad_right == 0;
+
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (std::int64_t t = 0; t < tasks; ++t) {
+    static thread_local gemm::AlignedVector<T> packed;
+    static thread_local std::vector<T> acc;
+    static thread_local std::vector<Segment> segs;
+    static thread_local SegmentRows seg_rows;
+    const int group = int(t / per_group);
+    const std::int64_t col0 = (t % per_group) * chunk;
+    const int ncols = int(std::min<std::int64_t>(chunk, total - col0));
+    const int ldc = gemm::round_up(ncols, k.nr);
+    const int depth = g.depth();
+    acc.resize(std::size_t(gemm::round_up(mg, k.mr)) * ldc);
+    packed.resize(std::size_t(ldc) * std::min(depth, gemm::kKc));
+    if (!p.fully_connected) segments_of(g, pointwise, col0, ncols, k.nr, segs);
+    for (int kb = 0; kb * gemm::kKc < depth; ++kb) {  // pack one K block, multiply it while it is in L2
+      const int r0 = kb * gemm::kKc, r1 = std::min(depth, r0 + gemm::kKc);
+      if (p.fully_connected) pack_vectors<T>(g, in.data.data(), col0, r0, r1, ncols, k, packed.data());
+      else pack_columns<T>(g, group, in.data.data(), r0, r1, ncols, pointwise, k, segs, seg_rows, packed.data());
+      gemm::multiply_block(weights[std::size_t(group)], kb, packed.data(), ncols, acc.data(), ldc, k, kb > 0);
+    }
+    // Scatter the filter rows back to NCHW, applying bias and (fixed) the single output cast.
+    for (int f = 0; f < mg; ++f) {
+      const int filter = group * mg + f;
+      const T* src = acc.data() + std::size_t(f) * ldc;
+      for (int j = 0; j < ncols;) {
+        const std::int64_t col = col0 + j;
+        const int image = int(col / plane), pixel = int(col % plane);
+        const int len = std::min(plane - pixel, ncols - j);
+        float* dst = out.data.data() + (std::size_t(image) * g.filters + filter) * plane + pixel;
+        if (!e.fixed) {
+          const float b = p.bias_f32[std::size_t(filter)];
+          for (int i = 0; i < len; ++i) dst[i] = float(src[j + i]) + b;
+        } else {
+          const std::int64_t b = p.bias_raw[std::size_t(filter)];
+          for (int i = 0; i < len; ++i) {
+            std::int64_t a = std::int64_t(double(src[j + i]) * to_acc) + b;  // exact integer
+            if (p.accumulator.capped) a = std::clamp(a, acc_lo, acc_hi);
+            const std::int64_t r = shift > 0 ? round_saturate(a, shift, lo, hi)
+                                             : requantize(a, acc_frac, e.output_format, Rounding::rnd, Overflow::sat);
+            dst[i] = float(r) * to_value;
+          }
+        }
+        j += len;
+      }
+    }
+  }
+}
+
+// Exact integer fallback for formats so wide that double could round (never for ≤ 16-bit operands).
+void weighted_int64(const Engine::Prepared& p, const Tensor& in, Tensor& out, const WeightedEpilogue& e,
+                    int threads) {
+  const ConvGeometry& g = p.geometry;
+  const ir::Window& w = g.window;
+  const int cg = g.group_channels(), mg = g.group_filters();
+  const int in_frac = p.input_format.frac;
+  const int acc_frac = p.accumulator.format.frac;
+  const std::int64_t acc_lo = min_raw(p.accumulator.format), acc_hi = max_raw(p.accumulator.format);
+  const std::int64_t planes = std::int64_t(in.batch) * g.filters;
+#pragma omp parallel for schedule(dynamic, 4) num_threads(threads)
+  for (std::int64_t nf = 0; nf < planes; ++nf) {
+    const int n = int(nf / g.filters), f = int(nf % g.filters), group = f / mg;
+    const float* image = in.image(n);
+    const std::int64_t* wf = p.weights_raw.data() + std::size_t(f) * cg * w.kernel_size();
+    for (int oy = 0; oy < g.out_rows; ++oy)
+      for (int ox = 0; ox < g.out_cols; ++ox) {
+        std::int64_t a = 0;
+        for (int ci = 0; ci < cg; ++ci) {
+          const float* plane = image + std::size_t(group * cg + ci) * g.rows * g.cols;
+          for (int kr = 0; kr < w.kernel_rows; ++kr) {
+            const int iy = oy * w.stride_rows - w.pad_top + kr;
+            if (iy < 0 || iy >= g.rows) continue;
+            for (int kc = 0; kc < w.kernel_cols; ++kc) {
+              const int ix = ox * w.stride_cols - w.pad_left + kc;
+              if (ix < 0 || ix >= g.cols) continue;
+              const auto x = std::int64_t(std::ldexp(double(plane[iy * g.cols + ix]), in_frac));
+              a += x * wf[(ci * w.kernel_rows + kr) * w.kernel_cols + kc];
+            }
+          }
+        }
+        a += p.bias_raw[std::size_t(f)];
+        if (p.accumulator.capped) a = std::clamp(a, acc_lo, acc_hi);
+        const std::int64_t r = requantize(a, acc_frac, e.output_format, Rounding::rnd, Overflow::sat);
+        out.data[(std::size_t(n) * g.filters + f) * g.out_rows * g.out_cols + std::size_t(oy) * g.out_cols + ox] =
+            float(std::ldexp(double(r), -e.output_format.frac));
+      }
+  }
+}
+
+}  // namespace
+
+void convolution(const Engine::Prepared& p, const Tensor& in, Tensor& out, const WeightedEpilogue& e, int threads) {
+  if (!e.fixed) weighted_gemm<float>(p, p.weights_f32, in, out, e, threads);
+  else if (p.exact_in_double) weighted_gemm<double>(p, p.weights_f64, in, out, e, threads);
+  else weighted_int64(p, in, out, e, threads);
+}
+
+void relu(const Tensor& in, Tensor& out, float threshold, int threads) {
+  const std::int64_t n = std::int64_t(in.data.size());
+  const float* x = in.data.data();
+  float* y = out.data.data();
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (std::int64_t i = 0; i < n; ++i) y[i] = x[i] > threshold ? x[i] : 0.0f;  // model.md §8.1
+}
+
+void max_pool(const ir::Layer& l, const Tensor& in, Tensor& out, bool zero_padding, int threads) {
+  const ir::Window& w = l.window;
+  const ir::Shape& s = in.shape;
+  const int ho = out.shape.rows, wo = out.shape.cols;
+  const std::int64_t planes = std::int64_t(in.batch) * s.channels;
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (std::int64_t pl = 0; pl < planes; ++pl) {
+    const float* x = in.data.data() + std::size_t(pl) * s.rows * s.cols;
+    float* y = out.data.data() + std::size_t(pl) * ho * wo;
+    for (int oy = 0; oy < ho; ++oy)
+      for (int ox = 0; ox < wo; ++ox) {
+        // Float: padded positions are ignored (ONNX). Fixed: the hardware's sliding window injects
+        // zeros (docs/fixed-point.md), the same for non-negative inputs.
+        float m = -std::numeric_limits<float>::infinity();
+        for (int kr = 0; kr < w.kernel_rows; ++kr) {
+          const int iy = oy * w.stride_rows - w.pad_top + kr;
+          for (int kc = 0; kc < w.kernel_cols; ++kc) {
+            const int ix = ox * w.stride_cols - w.pad_left + kc;
+            if (iy >= 0 && iy < s.rows && ix >= 0 && ix < s.cols) m = std::max(m, x[iy * s.cols + ix]);
+            else if (zero_padding) m = std::max(m, 0.0f);
+          }
+        }
+        y[oy * wo + ox] = m;
+      }
+  }
+}
+
+void average_pool(const ir::Layer& l, const Tensor& in, Tensor& out, bool fixed, FixedFormat in_format,
+                  FixedFormat out_format, int threads) {
+  const ir::Window& w = l.window;
+  const ir::Shape& s = in.shape;
+  const int ho = out.shape.rows, wo = out.shape.cols;
+  const std::int64_t planes = std::int64_t(in.batch) * s.channels;
+  const float to_value = std::ldexp(1.0f, -out_format.frac);
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (std::int64_t pl = 0; pl < planes; ++pl) {
+    const float* x = in.data.data() + std::size_t(pl) * s.rows * s.cols;
+    float* y = out.data.data() + std::size_t(pl) * ho * wo;
+    for (int oy = 0; oy < ho; ++oy)
+      for (int ox = 0; ox < wo; ++ox) {
+        double sum = 0.0;  // exact in fixed mode: grid values, at most 2^30 of them below 2^24
+        int covered = 0;
+        for (int kr = 0; kr < w.kernel_rows; ++kr) {
+          const int iy = oy * w.stride_rows - w.pad_top + kr;
+          if (iy < 0 || iy >= s.rows) continue;
+          for (int kc = 0; kc < w.kernel_cols; ++kc) {
+            const int ix = ox * w.stride_cols - w.pad_left + kc;
+            if (ix < 0 || ix >= s.cols) continue;
+            sum += x[iy * s.cols + ix];
+            ++covered;
+          }
+        }
+        // ONNX count_include_pad: divide by the whole window (padding counts as zeros) or by the
+        // input elements the window covers (the default).
+        const int terms = l.count_include_pad ? w.kernel_size() : covered;
+        if (!fixed) {
+          y[oy * wo + ox] = float(sum / terms);
+        } else {
+          const auto raw = std::int64_t(std::ldexp(sum, in_format.frac));
+          y[oy * wo + ox] = float(average_raw(raw, in_format, terms, out_format)) * to_value;
+        }
+      }
+  }
+}
+
+void global_average_pool(const Tensor& in, Tensor& out, bool fixed, FixedFormat in_format, FixedFormat out_format,
+                         int threads) {
+  const std::int64_t plane = in.shape.rows * std::int64_t(in.shape.cols);
+  const std::int64_t planes = std::int64_t(in.batch) * in.shape.channels;
+  const float to_value = std::ldexp(1.0f, -out_format.frac);
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (std::int64_t pl = 0; pl < planes; ++pl) {
+    const float* x = in.data.data() + std::size_t(pl * plane);
+    double sum = 0.0;
+    for (std::int64_t i = 0; i < plane; ++i) sum += x[i];
+    if (!fixed) {
+      out.data[std::size_t(pl)] = float(sum / double(plane));
+    } else {
+      const auto raw = std::int64_t(std::ldexp(sum, in_format.frac));
+      out.data[std::size_t(pl)] = float(average_raw(raw, in_format, plane, out_format)) * to_value;
+    }
+  }
+}
+
+void eltwise_add(const std::vector<const Tensor*>& in, Tensor& out, bool fixed,
+                 const std::vector<FixedFormat>& in_formats, FixedFormat out_format, int threads) {
+  const std::int64_t n = std::int64_t(out.data.size());
+  int frac = 0;  // the exact sum's fraction bits: the finest input grid
+  for (const FixedFormat& f : in_formats) frac = std::max(frac, f.frac);
+  const double to_raw = std::ldexp(1.0, frac);
+  const float to_value = std::ldexp(1.0f, -out_format.frac);
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (std::int64_t i = 0; i < n; ++i) {
+    double sum = 0.0;  // exact: a handful of grid values below 2^24 units each
+    for (const Tensor* t : in) sum += t->data[std::size_t(i)];
+    if (!fixed) {
+      out.data[std::size_t(i)] = float(sum);
+    } else {
+      const auto raw = std::int64_t(sum * to_raw);
+      out.data[std::size_t(i)] = float(requantize(raw, frac, out_format, Rounding::rnd, Overflow::sat)) * to_value;
+    }
+  }
+}
+
+void concat(const std::vector<const Tensor*>& in, Tensor& out) {
+  const std::size_t plane = std::size_t(out.shape.rows) * out.shape.cols;
+  for (int n = 0; n < out.batch; ++n) {
+    float* dst = out.image(n);
+    for (const Tensor* t : in) {
+      const std::size_t size = std::size_t(t->shape.channels) * plane;
+      std::memcpy(dst, t->image(n), size * sizeof(float));
+      dst += size;
+    }
+  }
+}
+
+void cast_in_place(float* data, std::size_t n, FixedFormat from, FixedFormat to) {
+  if (from == to) return;
+  const double to_raw = std::ldexp(1.0, from.frac);
+  const float to_value = std::ldexp(1.0f, -to.frac);
+  for (std::size_t i = 0; i < n; ++i)
+    data[i] = float(requantize(std::int64_t(double(data[i]) * to_raw), from.frac, to, Rounding::rnd, Overflow::sat)) *
+              to_value;
+}
+
+void quantize_in_place(float* data, std::size_t n, FixedFormat to) {
+  const float to_value = std::ldexp(1.0f, -to.frac);
+  for (std::size_t i = 0; i < n; ++i) data[i] = float(quantize_data(double(data[i]), to)) * to_value;
+}
+
+}  // namespace sparsedse::engine

@@ -1,0 +1,155 @@
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "networks.hpp"
+#include "sparsedse/common/error.hpp"
+#include "sparsedse/common/io.hpp"
+#include "sparsedse/dse/optimise.hpp"
+
+using namespace sparsedse;
+using namespace sparsedse::dse;
+using namespace dse_test;
+namespace fs = std::filesystem;
+
+namespace {
+
+Design optimised_residual(ir::Graph& g, int wr = 1) {
+  attach_stats(g, 0.4, 0.4);
+  OptimiserConfig config;
+  config.batch_size = 8;
+  OptimiseOptions run;
+  run.solver = Solver::rule;
+  Design d = optimise(g, small_platform(120, 60000, 120), {}, config, run).design;
+  if (wr > 1) {  // exercise weights reloading in the file
+    SearchState s(d);
+    s.set_weights_reloading(0, wr);
+    s.commit();
+    d = s.design();
+  }
+  return d;
+}
+
+fs::path temp_dir() {
+  fs::path dir = fs::temp_directory_path() / ("sparsedse_dse_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("design files round-trip exactly", "[dse][design]") {
+  ir::Graph g = residual_net();
+  const Design d = optimised_residual(g, 2);
+  REQUIRE(d.partitions[0].wr_factor == 2);
+  const nlohmann::json j = to_json(d);
+  CHECK(j["throughput"].get<double>() == d.metrics.throughput);
+  CHECK(j["latency"].get<double>() == d.metrics.latency_s);
+  CHECK(j["partitions"][0]["weights_reloading_layer"] == "fc");
+  // Layers are written with their original shapes (fc has 10 filters, not 10/2).
+  bool found = false;
+  for (const auto& l : j["partitions"][0]["layers"])
+    if (l["name"] == "fc") {
+      CHECK(l["filters"] == 10);
+      found = true;
+    }
+  CHECK(found);
+  const Design back = design_from_json(j, "mem");
+  CHECK(back.network.layers[back.network.index("fc")].filters == 5);
+  CHECK(back.metrics.cycles == d.metrics.cycles);
+  CHECK(to_json(back).dump() == j.dump());
+
+  const fs::path file = temp_dir() / "design.json";
+  write_design(file, d);
+  CHECK(to_json(read_design(file)).dump() == j.dump());
+  fs::remove_all(file.parent_path());
+}
+
+TEST_CASE("design files are validated", "[dse][design]") {
+  ir::Graph g = residual_net();
+  const nlohmann::json j = to_json(optimised_residual(g));
+  auto error = [&](const std::function<void(nlohmann::json&)>& edit) {
+    nlohmann::json bad = j;
+    edit(bad);
+    try {
+      design_from_json(bad, "bad.json");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(error([](auto& d) { d["partitions"][0]["layers"][0]["coarse_in"] = 3; }),
+             Catch::Contains("bad.json") && Catch::Contains("/partitions/0/layers/0") && Catch::Contains("not feasible"));
+  CHECK_THAT(error([](auto& d) { d["partitions"][0]["layers"][0]["colour"] = 1; }), Catch::Contains("unknown key"));
+  CHECK_THAT(error([](auto& d) { d["partitions"][0]["layers"][1]["inputs"][0] = "nowhere"; }),
+             Catch::Contains("producer 'nowhere'"));
+  CHECK_THAT(error([](auto& d) { d["partitions"][0]["weights_reloading_factor"] = 3; }),
+             Catch::Contains("weights_reloading_factor"));
+  CHECK_THAT(error([](auto& d) { d["format"] = "other"; }), Catch::Contains("/format"));
+  // A cut inside the residual block (after c2) crosses two edges.
+  CHECK_THAT(error([](auto& d) {
+               nlohmann::json& layers = d["partitions"][0]["layers"];
+               nlohmann::json second = d["partitions"][0];
+               nlohmann::json tail = nlohmann::json::array();
+               for (std::size_t i = 4; i < layers.size(); ++i) tail.push_back(layers[i]);
+               layers.erase(layers.begin() + 4, layers.end());
+               second["layers"] = tail;
+               d["partitions"].push_back(second);
+             }),
+             Catch::Contains("/partitions/1") && Catch::Contains("crosses 2 edges"));
+}
+
+TEST_CASE("a fixed design takes new histograms only in its sparse layers", "[dse][design]") {
+  ir::Graph g = residual_net();
+  const Design d = optimised_residual(g);
+  int sparse = 0;
+  for (const hw::HwLayer& l : d.network.layers) sparse += hw::is_sparse(l.kind);
+  REQUIRE(sparse == 3);  // c2, c3, c4 (c1 reads the image)
+
+  // The same statistics reproduce the design's performance exactly.
+  StatsMap same;
+  for (const char* name : {"c2", "c3", "c4"}) same[name] = *g.layer(name).sparsity;
+  CHECK(evaluate(d, same).metrics.cycles == d.metrics.cycles);
+
+  // Nearly all-zero windows: sparse layers skip most windows (0 cycles per all-zero window, §5.2); the
+  // dense stem c1 is untouched, so the interval falls to the dense layers' and I/O bounds.
+  StatsMap zeros;
+  for (const char* name : {"c1", "c2", "c3", "c4"}) {
+    const ir::Layer& l = g.layer(name);
+    zeros[name] = synthetic_stats(l.input_shape().channels, 3, 0.99, 0.0);
+  }
+  const Design faster = evaluate(d, zeros);
+  CHECK(faster.metrics.cycles <= d.metrics.cycles);
+  for (int v = 0; v < d.network.size(); ++v) {
+    CHECK(faster.network.layers[v].kind == d.network.layers[v].kind);
+    CHECK(faster.network.layers[v].folding == d.network.layers[v].folding);
+    if (!hw::is_sparse(d.network.layers[v].kind)) CHECK(faster.layer_metrics[v].latency == d.layer_metrics[v].latency);
+  }
+  const int c2 = d.network.index("c2");
+  CHECK(faster.layer_metrics[c2].latency < d.layer_metrics[c2].latency);
+
+  StatsMap missing = same;
+  missing.erase("c3");
+  CHECK_THROWS_WITH(evaluate(d, missing), Catch::Contains("'c3'"));
+}
+
+TEST_CASE("dense designs ignore statistics of their dense layers", "[dse][design]") {
+  const ir::Graph dense = residual_net();
+  OptimiserConfig config;
+  config.batch_size = 8;
+  OptimiseOptions run;
+  run.solver = Solver::rule;
+  const Design d = optimise(dense, small_platform(120, 60000, 120), {}, config, run).design;
+  ir::Graph sparse = residual_net();
+  attach_stats(sparse, 0.9, 0.0);
+  const Design e = evaluate(d, sparse);
+  CHECK(e.metrics.cycles == d.metrics.cycles);
+  for (const hw::HwLayer& l : e.network.layers) CHECK_FALSE(hw::is_sparse(l.kind));
+}

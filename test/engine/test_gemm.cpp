@@ -1,0 +1,75 @@
+// The packed GEMM kernels of every instruction set this CPU supports, against a plain triple loop.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+
+#include "sparsedse/engine/gemm.hpp"
+
+using namespace sparsedse::engine::gemm;
+
+namespace {
+
+std::vector<Isa> supported_isas() {
+  std::vector<Isa> out{Isa::Generic};
+  for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
+    try {
+      kernel<float>(isa);
+      out.push_back(isa);
+    } catch (const std::invalid_argument&) {
+    }
+  }
+  return out;
+}
+
+template <typename T>
+void check_product(Isa isa, int m, int n, int k, std::mt19937& rng, bool integers, bool accumulate = true) {
+  const Kernel<T> kern = kernel<T>(isa);
+  std::vector<T> a(std::size_t(m) * k), b(std::size_t(k) * n), c(std::size_t(m) * n);
+  std::uniform_int_distribution<int> ui(-32768, 32767);
+  std::uniform_real_distribution<double> ur(-1, 1);
+  for (auto& x : a) x = integers ? T(ui(rng)) : T(ur(rng));
+  for (auto& x : b) x = integers ? T(ui(rng)) : T(ur(rng));
+  for (auto& x : c) x = integers ? T(ui(rng)) : T(ur(rng));  // multiply() accumulates into C
+  std::vector<T> c0 = c;
+  if (!accumulate) std::fill(c0.begin(), c0.end(), T(0));  // C's old contents must be ignored
+  PackedA<T> pa = pack_a(a.data(), m, k, k, kern);
+  AlignedVector<T> pb;
+  pack_b(b.data(), k, n, n, kern, pb);
+  multiply(pa, pb.data(), n, c.data(), n, kern, accumulate);
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < n; ++j) {
+      long double ref = c0[std::size_t(i) * n + j];
+      for (int q = 0; q < k; ++q) ref += (long double)a[std::size_t(i) * k + q] * b[std::size_t(q) * n + j];
+      const T got = c[std::size_t(i) * n + j];
+      if (integers) {
+        REQUIRE(double(got) == double(ref));  // exact: every partial sum is an integer below 2^53
+      } else {
+        REQUIRE(std::abs(double(got) - double(ref)) <= 1e-5 * std::sqrt(double(k)) + 1e-6);
+      }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("gemm: every supported kernel matches the triple loop", "[engine][gemm]") {
+  std::mt19937 rng(7);
+  const int shapes[][3] = {{1, 1, 1}, {8, 32, 9}, {13, 45, 7}, {64, 100, 300}, {7, 3, 520}, {33, 70, 256}};
+  for (Isa isa : supported_isas()) {
+    INFO("isa " << to_string(isa));
+    for (const auto& s : shapes) {
+      INFO("m " << s[0] << " n " << s[1] << " k " << s[2]);
+      check_product<float>(isa, s[0], s[1], s[2], rng, false);
+      check_product<double>(isa, s[0], s[1], s[2], rng, false);
+      check_product<double>(isa, s[0], s[1], s[2], rng, true);
+      check_product<float>(isa, s[0], s[1], s[2], rng, false, /*accumulate=*/false);
+    }
+  }
+}
+
+TEST_CASE("gemm: ISA detection honours SPARSEDSE_GEMM_ISA as a cap", "[engine][gemm]") {
+  const Isa best = detect_isa();
+  CHECK(kernel<float>(best).isa == best);
+  CHECK(best_kernel<float>().mr > 0);
+  CHECK(best_kernel<double>().nr > 0);
+}
