@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   sparsedse::cli::add_convert_command(app);
   sparsedse::cli::add_estimate_command(app);
   sparsedse::cli::add_eval_command(app);
+  sparsedse::cli::add_profile_command(app);
+  sparsedse::cli::add_optimise_command(app);
+  sparsedse::cli::add_evaluate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -153,3 +153,71 @@ TEST_CASE("dense designs ignore statistics of their dense layers", "[dse][design
   CHECK(e.metrics.cycles == d.metrics.cycles);
   for (const hw::HwLayer& l : e.network.layers) CHECK_FALSE(hw::is_sparse(l.kind));
 }
+
+#ifdef SPARSEDSE_CLI_PATH
+TEST_CASE("CLI: optimise writes byte-identical designs per seed and evaluate reads them", "[dse][cli]") {
+  REQUIRE(fs::exists(SPARSEDSE_CLI_PATH));
+  const fs::path dir = temp_dir();
+  auto run = [&](const std::string& args) {
+    const std::string cmd = std::string(SPARSEDSE_CLI_PATH) + " " + args + " > " + (dir / "out.txt").string() +
+                            " 2> " + (dir / "err.txt").string();
+    const int status = std::system(cmd.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  auto text = [](const fs::path& p) { return read_file(p); };
+  const std::string model = (dir / "r20.onnx").string();
+  REQUIRE(run("zoo resnet20-cifar -o " + model) == 0);
+  const std::string cfg = (dir / "quick.json").string();
+  std::ofstream(cfg) << R"({"annealing": {"cool": 0.9, "iterations": 2}})";
+  const std::string a = (dir / "a.json").string(), b = (dir / "b.json").string();
+  REQUIRE(run("optimise " + model + " --config " + cfg + " --seed 3 --chains 2 -o " + a) == 0);
+  CHECK_THAT(text(dir / "out.txt"), Catch::Contains("images/s") && Catch::Contains("DSP bound"));
+  REQUIRE(run("optimise " + model + " --config " + cfg + " --seed 3 --chains 2 -o " + b) == 0);
+  CHECK(text(a) == text(b));
+  const nlohmann::json design = read_json(a);
+  CHECK(design["platform"]["device"]["name"] == "u250");
+  CHECK(design["batch_size"] == 256);
+  CHECK(design["throughput"].get<double>() > 0);
+  CHECK(design.contains("latency"));
+  CHECK(design["partitions"][0].contains("bottleneck"));
+  CHECK(run("evaluate " + a + " -o " + b) == 0);
+  CHECK(read_json(b)["throughput"] == design["throughput"]);
+  CHECK(run("optimise " + model + " --solver rule -o " + b) == 0);
+
+  // Statistics files in the profiler's format for every conv but the stem: a fraction `zero` of the
+  // windows all-zero, the rest dense.
+  auto stats_file = [&](const std::string& name, double zero) {
+    nlohmann::json layers = nlohmann::json::object();
+    for (const auto& l : design["partitions"][0]["layers"]) {
+      if (l["type"] != "Convolution" || l["channels"] == 3) continue;
+      const int k2 = l["kernel"][0].get<int>() * l["kernel"][1].get<int>();
+      std::vector<double> row(k2 + 1, 0.0);
+      row[0] = 1.0 - zero;
+      row[k2] = zero;
+      layers[l["name"].get<std::string>()] = {
+          {"kernel", l["kernel"]}, {"channels", l["channels"]}, {"histogram", std::vector<std::vector<double>>(l["channels"].get<int>(), row)}};
+    }
+    const std::string path = (dir / name).string();
+    write_json_atomic(path, {{"layers", layers}});
+    return path;
+  };
+  const std::string half = stats_file("half.json", 0.5), most = stats_file("most.json", 0.875);
+  const std::string sparse = (dir / "sparse.json").string(), re = (dir / "re.json").string();
+  REQUIRE(run("optimise " + model + " --solver rule --stats " + half + " -o " + sparse) == 0);
+  const nlohmann::json sd = read_json(sparse);
+  CHECK(sd["throughput"].get<double>() > design["throughput"].get<double>());
+  REQUIRE(run("evaluate " + sparse + " --stats " + most + " -o " + re) == 0);
+  const nlohmann::json rd = read_json(re);
+  CHECK(rd["throughput"].get<double>() > sd["throughput"].get<double>());
+  for (std::size_t i = 0; i < sd["partitions"][0]["layers"].size(); ++i) {
+    CHECK(rd["partitions"][0]["layers"][i]["type"] == sd["partitions"][0]["layers"][i]["type"]);
+    CHECK(rd["partitions"][0]["layers"][i]["coarse_in"] == sd["partitions"][0]["layers"][i]["coarse_in"]);
+  }
+  // Bad input: exit code 2 with the file and key named.
+  std::ofstream(cfg) << R"({"annealing": {"T": 1, "T_min": 5}})";
+  CHECK(run("optimise " + model + " --config " + cfg + " -o " + b) == 2);
+  CHECK_THAT(text(dir / "err.txt"), Catch::Contains("quick.json") && Catch::Contains("T_min"));
+  CHECK(run("evaluate " + (dir / "missing.json").string()) == 2);
+  fs::remove_all(dir);
+}
+#endif

@@ -10,6 +10,9 @@ void add_zoo_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 void add_estimate_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_profile_command(CLI::App& app);
+void add_optimise_command(CLI::App& app);
+void add_evaluate_command(CLI::App& app);
 
 
 }  // namespace sparsedse::cli
