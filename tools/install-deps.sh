@@ -10,6 +10,7 @@ packages=(
   libeigen3-dev nlohmann-json3-dev libboost-graph-dev catch2
   libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev zlib1g-dev
   libonnx-testdata dataset-fashion-mnist
+  chromium openmpi-bin libopenmpi-dev
 )
 if [[ "${1:-}" == "--train" ]]; then
   packages+=(python3-torch python3-torchvision python3-onnx python3-numpy)

@@ -1,4 +1,5 @@
-// sdhls: stream plumbing — fork, sparse_fork, split, concat, squeeze, chan_permute (hls.md §3.4, §4).
+// sdhls: stream plumbing — fork, sparse_fork, split, relay, concat, squeeze, chan_permute (hls.md §3.4,
+// §4).
 // Our own code.
 #ifndef SDHLS_STREAM_OPS_HPP
 #define SDHLS_STREAM_OPS_HPP
@@ -72,6 +73,24 @@ batch_loop:
 #pragma HLS UNROLL
         out[o].write(x);
       }
+    }
+  }
+}
+
+// One-to-one copy of a stream. A Split's ports share one stream array ([stream][port]), which has one
+// FIFO depth and is not a stream array per port; the emitter relays a port into its own array when it
+// needs its own depth (an EltWise shortcut, hls.md §7) or feeds a module taking a stream array.
+// Config: data_t; count (words per image and stream).
+template <class Cfg>
+void relay(hls::stream<typename Cfg::data_t>& in, hls::stream<typename Cfg::data_t>& out, int batch) {
+#pragma HLS INLINE off
+batch_loop:
+  for (int b = 0; b < batch; ++b) {
+#pragma HLS LOOP_TRIPCOUNT min=1 max=256
+  word_loop:
+    for (unsigned i = 0; i < Cfg::count; ++i) {
+#pragma HLS PIPELINE II=1
+      out.write(in.read());
     }
   }
 }

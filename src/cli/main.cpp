@@ -11,14 +11,17 @@ int main(int argc, char** argv) {
   CLI::App app{"sparsedse: sparse streaming CNN accelerators for FPGAs, from ONNX to HLS"};
   app.set_version_flag("--version", std::string("sparsedse ") + SPARSEDSE_VERSION);
   app.require_subcommand(1);
+  sparsedse::cli::add_profile_command(app);
   sparsedse::cli::add_inspect_command(app);
   sparsedse::cli::add_zoo_command(app);
   sparsedse::cli::add_convert_command(app);
-  sparsedse::cli::add_estimate_command(app);
   sparsedse::cli::add_eval_command(app);
-  sparsedse::cli::add_profile_command(app);
+  sparsedse::cli::add_estimate_command(app);
+  sparsedse::cli::add_threshold_command(app);
   sparsedse::cli::add_optimise_command(app);
   sparsedse::cli::add_evaluate_command(app);
+  sparsedse::cli::add_run_command(app);
+  sparsedse::cli::add_emit_hls_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -25,7 +25,6 @@ struct Profiler::Impl {
   std::vector<ir::Vertex> order;                 // topological
   std::vector<ir::Vertex> root;                  // a Split resolves to its producer's root
   std::vector<std::vector<ir::Vertex>> sources;  // per vertex and port: root of the producer
-  std::vector<std::vector<ir::Vertex>> consumers;  // per root: vertices reading it (through Splits)
   ir::Vertex input = 0, output = 0;
   std::int64_t images = 0;
   int batches = 0;
@@ -52,17 +51,16 @@ struct Profiler::Impl {
     batches = int((images + options.batch - 1) / options.batch);
     input = engine.input_vertex();  // the engine checked: one input, one output
     output = engine.output_vertex();
-    const data::ImageShape s = data.shape();
+    const data::ImageShape image = data.shape();
     const ir::Shape& in = graph.layer(input).output_shape;
-    if (s.channels != in.channels || s.rows != in.rows || s.cols != in.cols)
-      throw InputError(data.spec().source.string(), "images are " + data::to_string(s) + " but model '" +
+    if (image.channels != in.channels || image.rows != in.rows || image.cols != in.cols)
+      throw InputError(data.spec().source.string(), "images are " + data::to_string(image) + " but model '" +
                                                         graph.name + "' expects " + ir::to_string(in));
 
     const std::size_t n = graph.size();
     order = graph.topological_order();
     root.resize(n);
     sources.resize(n);
-    consumers.resize(n);
     hist.resize(n);
     relu_zeros.assign(n, 0);
     applied.assign(n, -1.0f);
@@ -70,8 +68,6 @@ struct Profiler::Impl {
       const ir::Layer& l = graph.layer(v);
       for (ir::Vertex p : graph.predecessors(v)) sources[v].push_back(root[p]);
       root[v] = l.kind == ir::LayerKind::Split ? sources[v].at(0) : v;
-      if (l.kind != ir::LayerKind::Split)
-        for (ir::Vertex s : sources[v]) consumers[s].push_back(v);
       if (has_window_statistics(l)) hist[v] = WindowZeroHistogram::for_layer(l);
     }
     // A ReLU feeding a conv has its zeros counted with that conv's windows: one pass less over the tensor.
@@ -253,7 +249,8 @@ struct Profiler::Impl {
       const ir::Layer& l = graph().layer(v);
       if (hist[v]) result.layers[l.name] = hist[v]->stats();
       if (l.kind == ir::LayerKind::ReLU)
-        result.relu_zero_fraction[l.name] = double(relu_zeros[v]) / (double(l.output_shape.elements()) * double(images));
+        result.relu_zero_fraction[l.name] =
+            double(relu_zeros[v]) / (double(l.output_shape.elements()) * double(images));
     }
   }
 

@@ -172,7 +172,8 @@ void count_plane_windows(const float* plane, int rows, int cols, const ir::Windo
     }
     for (; j < out_cols; ++j) ++part[win[j]];
   }
-  for (int z = 0; z < bins; ++z) row[z] += std::int64_t(part[z]) + part[bins + z] + part[2 * bins + z] + part[3 * bins + z];
+  for (int z = 0; z < bins; ++z)
+    row[z] += std::int64_t(part[z]) + part[bins + z] + part[2 * bins + z] + part[3 * bins + z];
 }
 
 void count_layer_windows(const ir::Layer& layer, const engine::Tensor& input, WindowZeroHistogram& hist,

@@ -82,8 +82,9 @@ struct NetBuilder {
   }
 };
 
-// input 2xSxS (S = 12 by default) -> conv_a 3x3 -> relu_a -> {conv_b 3x3 s2 -> relu_b, conv_skip 1x1 s2} -> add -> relu_c
-// -> conv_g 3x3 (groups 2) -> relu_g -> maxpool 2x2 -> relu_d (on the pool) -> gap -> flatten -> fc (10 classes).
+// input 2xSxS (S = 12 by default) -> conv_a 3x3 -> relu_a -> {conv_b 3x3 s2 -> relu_b, conv_skip 1x1 s2}
+// -> add -> relu_c -> conv_g 3x3 (groups 2) -> relu_g -> maxpool 2x2 -> relu_d (on the pool) -> gap -> flatten
+// -> fc (10 classes).
 // A residual join, a fork (split), stride 2, padding, 1x1 and grouped convs, a pool and an inner product.
 inline ir::Graph small_resnet(unsigned seed, bool nonnegative_weights, int size = 12) {
   NetBuilder b(seed, nonnegative_weights);

@@ -135,7 +135,8 @@ TEST_CASE("stats reader rejects malformed statistics", "[sparsity][stats]") {
                {"/layers/conv_b/mean_sparsity"});
   // Kernel, types, fractions, thresholds.
   expect_error(with([](json& j) { j["layers"]["conv_b"]["kernel"] = {3, 0}; }), {"/layers/conv_b/kernel/1"});
-  expect_error(with([](json& j) { j["layers"]["conv_b"].erase("histogram"); }), {"/layers/conv_b/histogram", "missing"});
+  expect_error(with([](json& j) { j["layers"]["conv_b"].erase("histogram"); }),
+               {"/layers/conv_b/histogram", "missing"});
   expect_error(with([](json& j) { j["layers"]["conv_b"]["histogram"][0][0] = "x"; }), {"histogram/0/0", "number"});
   expect_error(with([](json& j) { j["top1"] = 75.0; }), {"/top1", "fraction"});
   expect_error(with([](json& j) { j["thresholds"]["relu"]["relu_b"] = -1.0; }), {"/thresholds/relu/relu_b"});

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace sparsedse::report {
+namespace sparsedse {
 
 struct Series {
   std::string label;
@@ -32,4 +32,4 @@ std::vector<double> nice_ticks(double lo, double hi, int target = 6);
 // Escape text for XML/HTML.
 std::string xml_escape(const std::string& text);
 
-}  // namespace sparsedse::report
+}  // namespace sparsedse

@@ -1,4 +1,4 @@
-#include "sparsedse/report/svg.hpp"
+#include "sparsedse/common/svg.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <limits>
 #include <sstream>
 
-namespace sparsedse::report {
+namespace sparsedse {
 
 namespace {
 
@@ -204,4 +204,4 @@ std::string render_svg(const BarChart& chart, int width, int height) {
   return out.str();
 }
 
-}  // namespace sparsedse::report
+}  // namespace sparsedse

@@ -1,10 +1,10 @@
 #include <catch2/catch.hpp>
 
-#include "sparsedse/report/svg.hpp"
+#include "sparsedse/common/svg.hpp"
 
-using namespace sparsedse::report;
+using namespace sparsedse;
 
-TEST_CASE("nice ticks use 1-2-5 steps covering the range", "[report]") {
+TEST_CASE("nice ticks use 1-2-5 steps covering the range", "[common]") {
   CHECK(nice_ticks(0.0, 1.0, 6) == std::vector<double>{0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0});
   auto t = nice_ticks(3721.0, 5531.0, 6);
   REQUIRE(t.size() >= 2);
@@ -13,7 +13,7 @@ TEST_CASE("nice ticks use 1-2-5 steps covering the range", "[report]") {
   CHECK(t.back() >= 5500.0);
 }
 
-TEST_CASE("line plot has axes, labels, a legend and every point", "[report]") {
+TEST_CASE("line plot has axes, labels, a legend and every point", "[common]") {
   LinePlot p{"Throughput vs accuracy", "top-1 (%)", "throughput (img/s)", {}};
   p.series.push_back({"uniform <&>", {90.0, 91.0, 92.0}, {4000, 4200, 4400}, false});
   p.series.push_back({"latency-aware", {90.5, 91.5}, {4300, 4600}, true});
@@ -28,7 +28,7 @@ TEST_CASE("line plot has axes, labels, a legend and every point", "[report]") {
   CHECK(svg.find("</svg>") != std::string::npos);
 }
 
-TEST_CASE("bar chart draws one bar per finite value", "[report]") {
+TEST_CASE("bar chart draws one bar per finite value", "[common]") {
   BarChart b{"Sparsity per layer", "zero fraction", {"conv1", "conv2", "conv3"}, {}};
   b.series.push_back({"t = 0", {}, {0.1, 0.5, 0.7}, false});
   b.series.push_back({"final", {}, {0.2, 0.6, std::nan("")}, false});

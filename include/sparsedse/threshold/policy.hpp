@@ -1,0 +1,85 @@
+#pragma once
+// Threshold policies of the ReLU thresholding loop (model.md §8.3): which ReLUs rise in an iteration.
+// The policies need only the graph IR and, for the latency-aware policy, the per-partition layer
+// latencies of a hardware design; they never run inference or the optimiser.
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sparsedse/ir/graph.hpp"
+
+namespace sparsedse::threshold {
+
+enum class Policy {
+  uniform,        // every ReLU rises by the step (one global threshold)
+  latency_aware,  // upstream `slowest_node`: the ReLUs feeding each partition's bottleneck rise
+};
+std::string_view to_string(Policy policy);  // "uniform" | "latency-aware"
+std::optional<Policy> policy_from_string(std::string_view name);
+
+// ReLUs whose threshold shapes the input of `layer`: a walk back from each of its inputs through
+// layers that pass zeros on without computing new values (Split, EltwiseAdd, Concat, pooling,
+// Flatten), stopping at every ReLU it meets (collected) and at anything else (Convolution,
+// InnerProduct, Input: no ReLU behind it can reach this layer). Name-sorted, without duplicates.
+// model.md §8.3 walks one hop; through pooling and chains of forks we walk as far as zeros travel.
+std::vector<std::string> feeding_relus(const ir::Graph& graph, ir::Vertex layer);
+
+// A layer whose input sparsity a ReLU threshold can change: a Convolution or InnerProduct with at
+// least one feeding ReLU.
+bool threshold_sensitive(const ir::Graph& graph, ir::Vertex layer);
+
+// One layer of a hardware design as the latency-aware policy sees it. Names that are not layers of
+// the graph (Squeeze adapters the hardware inserts) are ignored.
+struct LayerLatency {
+  std::string layer;
+  double latency = 0.0;  // cycles per image in the design (model.md §4.4 / §5.5)
+  bool sparse = false;   // the design runs it as a sparse convolution (it has sparsity information)
+  // The latency it would have if every input window were all zeros: the part (input streaming,
+  // pipeline) no threshold can remove. Equal to `latency` for a dense layer. 0 = unknown.
+  double floor = 0.0;
+  bool operator==(const LayerLatency&) const = default;
+};
+using PartitionLatencies = std::vector<std::vector<LayerLatency>>;  // one list per partition
+
+// How the latency-aware policy picks a partition's bottleneck.
+struct BottleneckRule {
+  // Only layers the design runs sparse (upstream takes the slowest layer "with sparsity information", §8.3).
+  bool sparse_only = true;
+  // Ours: skip layers already at their floor (more zeros cannot make them faster). Upstream: false.
+  bool above_floor = true;
+  // Ours, for a fixed design: skip a partition whose interval (the largest latency) is held by a layer
+  // no threshold can speed up, since raising others cannot shorten it. Meaningless for a design that is
+  // re-optimised (freed resources move), so the loop enables it only for the baseline-hardware run.
+  bool exact_interval = false;
+};
+
+// The bottleneck a threshold can relieve in each partition: among the threshold-sensitive layers that
+// pass `rule`, the one with the largest latency; ties go to the smaller name. A partition without such
+// a layer (or blocked by `exact_interval`) contributes nothing. One entry per contributing partition.
+std::vector<std::string> slowest_sensitive_layers(const ir::Graph& graph, const PartitionLatencies& partitions,
+                                                  const BottleneckRule& rule = {});
+
+// The ReLUs an iteration raises: every ReLU (uniform) or the union of the feeding ReLUs of each
+// partition's slowest sensitive layer (latency-aware). Name-sorted; each ReLU at most once.
+std::vector<std::string> relus_to_raise(Policy policy, const ir::Graph& graph,
+                                        const PartitionLatencies& partitions, const BottleneckRule& rule = {});
+
+// Every ReLU of the graph, name-sorted.
+std::vector<std::string> relu_names(const ir::Graph& graph);
+
+// Threshold per ReLU name; every ReLU of the model is listed (absent = 0).
+using ThresholdMap = std::map<std::string, double>;
+
+struct RaiseRule {
+  double step = 0.05;
+  bool accumulate = true;      // Q17 corrected: t += step. Faithful (false): t = step, never accumulating.
+  double max_threshold = 1e9;  // a threshold never rises past this (the data format's range)
+};
+
+// Thresholds after raising `relus` by `rule`, rounded to 1e-9 so that sums of decimal steps print as
+// decimals (0.02 + 0.02 → 0.04). Thresholds never fall: a rule that would lower one leaves it alone.
+ThresholdMap raise(const ThresholdMap& current, const std::vector<std::string>& relus, const RaiseRule& rule);
+
+}  // namespace sparsedse::threshold

@@ -1,0 +1,82 @@
+#include "sparsedse/threshold/config.hpp"
+
+#include <algorithm>
+
+#include "sparsedse/common/error.hpp"
+#include "sparsedse/common/io.hpp"
+#include "sparsedse/common/json_fields.hpp"
+
+namespace sparsedse::threshold {
+
+std::string_view to_string(HardwareMode mode) {
+  switch (mode) {
+    case HardwareMode::both: return "both";
+    case HardwareMode::baseline: return "baseline";
+    case HardwareMode::optimised: return "optimised";
+  }
+  return "?";
+}
+
+bool ThresholdConfig::runs(Policy p) const { return std::find(policies.begin(), policies.end(), p) != policies.end(); }
+
+std::vector<Policy> parse_policies(const std::string& text, const std::string& where) {
+  if (text == "both") return {Policy::uniform, Policy::latency_aware};
+  if (auto p = policy_from_string(text)) return {*p};
+  throw InputError(where, "expected \"uniform\", \"latency-aware\" or \"both\", got \"" + text + "\"");
+}
+
+ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std::string& where) {
+  JsonFields f(doc, where);
+  f.allow_only({"policy", "hardware", "step", "refinements", "budget", "calibration", "test_images", "max_iterations", "accumulate",
+                "sparse_only", "bottleneck", "max_threshold", "numerics", "solver", "anneal", "seed"});
+  ThresholdConfig c;
+  c.policies = parse_policies(f.choice("policy", {"uniform", "latency-aware", "both"}, "both"), f.where("policy"));
+  std::string hw = f.choice("hardware", {"both", "baseline", "optimised"}, "both");
+  c.hardware = hw == "baseline" ? HardwareMode::baseline : hw == "optimised" ? HardwareMode::optimised : HardwareMode::both;
+  c.step = f.positive("step", c.step);
+  c.refinements = int(f.integer_at_least("refinements", 0, c.refinements));
+  c.budget = f.number("budget", c.budget);
+  if (c.budget < 0) f.fail("budget", "a non-negative number of top-1 percentage points");
+  c.calibration = f.integer_at_least("calibration", 1, c.calibration);
+  c.test_images = f.integer_at_least("test_images", 0, c.test_images);
+  c.max_iterations = int(f.integer_at_least("max_iterations", 1, c.max_iterations));
+  c.accumulate = f.boolean("accumulate", c.accumulate);
+  c.sparse_only = f.boolean("sparse_only", c.sparse_only);
+  c.relievable_bottleneck = f.choice("bottleneck", {"relievable", "slowest"}, "relievable") == "relievable";
+  c.max_threshold = f.positive("max_threshold", c.max_threshold);
+  if (c.step > c.max_threshold) f.fail("step", "a step no larger than max_threshold");
+  c.numerics = f.string("numerics", c.numerics);
+  if (c.numerics != "float" && c.numerics != "fixed" && c.numerics.rfind("fixed:", 0) != 0)
+    f.fail("numerics", "\"fixed\", \"fixed:W.F\" or \"float\", got \"" + c.numerics + "\"");
+  c.solver = dse::solver_from_string(f.choice("solver", {"greedy", "sa", "rule"}, "greedy"));
+  c.anneal = f.boolean("anneal", c.anneal);
+  long long seed = f.integer_at_least("seed", 0, 0);
+  c.seed = std::uint64_t(seed);
+  return c;
+}
+
+ThresholdConfig read_threshold_config(const std::filesystem::path& path) {
+  return threshold_config_from_json(read_json(path), path.string());
+}
+
+nlohmann::json to_json(const ThresholdConfig& c) {
+  std::string policy = c.policies.size() == 2 ? "both" : std::string(to_string(c.policies.at(0)));
+  return {{"policy", policy},
+          {"hardware", to_string(c.hardware)},
+          {"step", c.step},
+          {"refinements", c.refinements},
+          {"budget", c.budget},
+          {"calibration", c.calibration},
+          {"test_images", c.test_images},
+          {"max_iterations", c.max_iterations},
+          {"accumulate", c.accumulate},
+          {"sparse_only", c.sparse_only},
+          {"bottleneck", c.relievable_bottleneck ? "relievable" : "slowest"},
+          {"max_threshold", c.max_threshold},
+          {"numerics", c.numerics},
+          {"solver", dse::to_string(c.solver)},
+          {"anneal", c.anneal},
+          {"seed", c.seed}};
+}
+
+}  // namespace sparsedse::threshold

@@ -1,0 +1,248 @@
+#include "sparsedse/threshold/loop.hpp"
+
+#include <cmath>
+
+#include "sparsedse/common/error.hpp"
+#include "sparsedse/common/json_fields.hpp"
+
+namespace sparsedse::threshold {
+
+using nlohmann::json;
+
+std::string_view to_string(Guide guide) {
+  switch (guide) {
+    case Guide::none: return "none";
+    case Guide::baseline: return "baseline";
+    case Guide::optimised: return "optimised";
+  }
+  return "?";
+}
+
+namespace {
+
+// A solver seed per (run, iteration): resuming re-creates the same seeds without any RNG state.
+std::uint64_t mix_seed(std::uint64_t seed, std::size_t run, int iteration) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (1 + (std::uint64_t(run) << 20) + std::uint64_t(iteration));
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// A drop "more than the budget": tolerant of the last bits of 100·(a − b) on image counts.
+bool exceeds_budget(double drop, double budget) { return drop > budget + 1e-9; }
+
+// Percent from a fraction of images, without the last-bit noise of 100·0.896 = 89.60000000000001.
+double percent(double fraction) { return std::round(fraction * 1e11) / 1e9; }
+
+constexpr std::size_t kProfileCache = 8;  // profiles kept for runs that meet the same thresholds
+
+}  // namespace
+
+bool LoopState::done() const {
+  if (!started) return false;
+  for (const RunState& r : runs)
+    if (!r.done || !r.top1_test) return false;
+  return top1_test_zero.has_value();
+}
+
+ThresholdLoop::ThresholdLoop(const ir::Graph& graph, ThresholdConfig config, Measurer& measurer, Hardware& hardware)
+    : graph_(graph), config_(std::move(config)), measurer_(measurer), hardware_(hardware), relus_(relu_names(graph)) {
+  if (relus_.empty()) throw InputError(graph.name, "the model has no ReLU: there is nothing to threshold");
+  if (config_.policies.empty()) throw InputError("threshold config", "no policy to run");
+}
+
+LoopState ThresholdLoop::initial_state(json fingerprint) const {
+  LoopState s;
+  s.fingerprint = std::move(fingerprint);
+  ThresholdMap zeros;
+  for (const auto& r : relus_) zeros[r] = 0.0;
+  auto add_run = [&](std::string name, Policy policy, Guide guide, bool baseline, bool optimised) {
+    RunState run;
+    run.name = std::move(name);
+    run.policy = policy;
+    run.guide = guide;
+    run.measure_baseline = baseline;
+    run.measure_optimised = optimised;
+    run.thresholds = zeros;
+    run.step = config_.step;
+    run.refinements_left = config_.refinements;
+    s.runs.push_back(std::move(run));
+  };
+  const bool b = config_.measures_baseline(), o = config_.measures_optimised();
+  if (config_.runs(Policy::uniform)) add_run("uniform", Policy::uniform, Guide::none, b, o);
+  // The slowest layers differ between the fixed and the re-optimised design, so the latency-aware
+  // policy runs once per hardware mode, each steered by (and measured on) its own design.
+  if (config_.runs(Policy::latency_aware)) {
+    if (b) add_run("latency-aware/baseline-hw", Policy::latency_aware, Guide::baseline, true, false);
+    if (o) add_run("latency-aware/optimised-hw", Policy::latency_aware, Guide::optimised, true, true);
+  }
+  return s;
+}
+
+const sparsity::ProfileResult& ThresholdLoop::calibrate(const ThresholdMap& thresholds) {
+  auto it = profiles_.find(thresholds);
+  if (it != profiles_.end()) return it->second;
+  if (profile_order_.size() >= kProfileCache) {  // forget the oldest
+    profiles_.erase(profile_order_.front());
+    profile_order_.pop_front();
+  }
+  profile_order_.push_back(thresholds);
+  return profiles_.emplace(thresholds, measurer_.calibrate(thresholds)).first->second;
+}
+
+double ThresholdLoop::test_top1(const ThresholdMap& thresholds) {
+  auto it = test_top1_.find(thresholds);
+  if (it == test_top1_.end()) it = test_top1_.emplace(thresholds, percent(measurer_.test_top1(thresholds))).first;
+  return it->second;
+}
+
+ir::Graph ThresholdLoop::measured_graph(const ThresholdMap& thresholds, const sparsity::ProfileResult& profile) const {
+  ir::Graph g = graph_;
+  for (const auto& [name, value] : thresholds) g.layer(name).threshold = float(value);
+  sparsity::attach(g, profile, "calibration profile");
+  return g;
+}
+
+namespace {
+
+IterationRecord record_of(const RunState& run, int iteration, const ThresholdMap& thresholds,
+                          const sparsity::ProfileResult& p) {
+  IterationRecord rec;
+  rec.run = run.name;
+  rec.policy = run.policy;
+  rec.iteration = iteration;
+  rec.thresholds = thresholds;
+  rec.top1 = percent(p.top1);
+  rec.top5 = percent(p.top5);
+  for (const auto& [layer, stats] : p.layers) rec.mean_sparsity[layer] = stats.mean_sparsity;
+  return rec;
+}
+
+}  // namespace
+
+void ThresholdLoop::start(LoopState& state) {
+  const ThresholdMap& zeros = state.runs.at(0).thresholds;
+  const sparsity::ProfileResult& p = calibrate(zeros);
+  state.top1_zero = percent(p.top1);
+  ir::Graph g = measured_graph(zeros, p);
+  // The baseline hardware: the design optimised for thresholds 0, measured as a fixed design so that
+  // every later baseline-hardware figure comes from the same evaluation path.
+  Measured optimised = hardware_.optimise(g, nullptr, mix_seed(config_.seed, 0, 0));
+  Measured fixed = hardware_.evaluate(optimised.design, g);
+  state.baseline_design = optimised.design;
+  state.baseline_throughput = fixed.throughput;
+  state.baseline_resources = fixed.resources;
+  state.test_images = measurer_.test_images();
+  state.calibration_images = measurer_.calibration_images();
+  for (RunState& run : state.runs) {
+    run.design = run.measure_optimised ? optimised.design : json();
+    run.guide_layers = run.guide == Guide::optimised ? optimised.layers : fixed.layers;
+    IterationRecord rec = record_of(run, 0, zeros, p);
+    if (run.measure_baseline) rec.baseline_throughput = fixed.throughput;
+    if (run.measure_optimised) {
+      rec.optimised_throughput = optimised.throughput;
+      rec.optimised_resources = optimised.resources;
+    }
+    state.records.push_back(std::move(rec));
+  }
+  state.started = true;
+}
+
+bool ThresholdLoop::advance(LoopState& state, RunState& run) {
+  const int iteration = run.iteration + 1;
+  const std::size_t run_index = std::size_t(&run - state.runs.data());
+  const BottleneckRule rule{config_.sparse_only, config_.relievable_bottleneck,
+                            config_.relievable_bottleneck && run.guide == Guide::baseline};
+  std::vector<std::string> bottlenecks;
+  if (run.policy == Policy::latency_aware)
+    bottlenecks = slowest_sensitive_layers(graph_, run.guide_layers, rule);
+  std::vector<std::string> relus = relus_to_raise(run.policy, graph_, run.guide_layers, rule);
+  ThresholdMap candidate = raise(run.thresholds, relus, {run.step, config_.accumulate, config_.max_threshold});
+
+  if (candidate == run.thresholds) {
+    // Nothing rises (every chosen ReLU is at the cap, or no partition has a layer a ReLU can relieve).
+    run.done = true;
+    run.stop_reason = "no threshold can rise further";
+    run.top1_test = test_top1(run.thresholds);
+    return false;
+  }
+  IterationRecord rec;
+  {
+    const sparsity::ProfileResult& p = calibrate(candidate);
+    rec = record_of(run, iteration, candidate, p);
+    rec.step = run.step;
+    rec.bottlenecks = bottlenecks;
+    rec.raised = relus;
+    rec.accepted = !exceeds_budget(state.top1_zero - rec.top1, config_.budget);
+    if (!rec.accepted) {
+      // Roll back: the accepted thresholds stay. Resolve the cliff with a smaller step, or stop.
+      if (run.refinements_left > 0) {
+        run.step = std::round(run.step / 2 * 1e12) / 1e12;
+        --run.refinements_left;
+      } else {
+        run.done = true;
+        run.stop_reason = "accuracy budget exceeded";
+      }
+    } else {
+      ir::Graph g = measured_graph(candidate, p);
+      if (run.measure_baseline) {
+        Measured fixed = hardware_.evaluate(state.baseline_design, g);
+        rec.baseline_throughput = fixed.throughput;
+        if (run.guide == Guide::baseline) run.guide_layers = std::move(fixed.layers);
+      }
+      if (run.measure_optimised) {
+        Measured o = hardware_.optimise(g, run.design.is_null() ? nullptr : &run.design,
+                                        mix_seed(config_.seed, run_index, iteration));
+        rec.optimised_throughput = o.throughput;
+        rec.optimised_resources = o.resources;
+        run.design = std::move(o.design);
+        if (run.guide == Guide::optimised) run.guide_layers = std::move(o.layers);
+      }
+      run.thresholds = candidate;
+      run.accepted_iteration = iteration;
+    }
+  }
+  run.iteration = iteration;
+  if (!run.done && iteration >= config_.max_iterations) {
+    run.done = true;
+    run.stop_reason = "iteration limit reached";
+  }
+  if (run.done) run.top1_test = test_top1(run.thresholds);
+  state.records.push_back(std::move(rec));
+  return true;
+}
+
+bool ThresholdLoop::step(LoopState& state) {
+  if (!state.started) {
+    start(state);
+    return true;
+  }
+  for (RunState& run : state.runs)
+    if (!run.done) {
+      advance(state, run);
+      return true;
+    }
+  if (!state.top1_test_zero) {
+    ThresholdMap zeros;
+    for (const auto& r : relus_) zeros[r] = 0.0;
+    state.top1_test_zero = test_top1(zeros);
+    return true;
+  }
+  return false;
+}
+
+void ThresholdLoop::run(LoopState& state, const LoopObserver& observer) {
+  while (true) {
+    const std::size_t before = state.records.size();
+    if (!step(state)) break;
+    if (observer) observer(state, before);
+  }
+}
+
+const IterationRecord& final_record(const LoopState& state, const RunState& run) {
+  for (const IterationRecord& r : state.records)
+    if (r.run == run.name && r.iteration == run.accepted_iteration && (r.accepted || r.iteration == 0)) return r;
+  throw std::logic_error("threshold loop state: no record of the accepted iteration of run " + run.name);
+}
+
+}  // namespace sparsedse::threshold

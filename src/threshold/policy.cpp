@@ -1,0 +1,122 @@
+#include "sparsedse/threshold/policy.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace sparsedse::threshold {
+
+std::string_view to_string(Policy policy) {
+  switch (policy) {
+    case Policy::uniform: return "uniform";
+    case Policy::latency_aware: return "latency-aware";
+  }
+  return "?";
+}
+
+std::optional<Policy> policy_from_string(std::string_view name) {
+  if (name == "uniform") return Policy::uniform;
+  if (name == "latency-aware" || name == "slowest_node") return Policy::latency_aware;
+  return std::nullopt;
+}
+
+namespace {
+
+// Layers that forward their producers' zeros without computing new values (a max/avg over zeros
+// is zero, a sum of zeros is zero), so a ReLU behind them still shapes the windows downstream.
+bool passes_zeros(ir::LayerKind kind) {
+  switch (kind) {
+    case ir::LayerKind::Split:
+    case ir::LayerKind::EltwiseAdd:
+    case ir::LayerKind::Concat:
+    case ir::LayerKind::MaxPool:
+    case ir::LayerKind::AveragePool:
+    case ir::LayerKind::GlobalAveragePool:
+    case ir::LayerKind::Flatten:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> feeding_relus(const ir::Graph& graph, ir::Vertex layer) {
+  std::set<std::string> relus;
+  std::set<ir::Vertex> seen;
+  std::vector<ir::Vertex> stack = graph.predecessors(layer);
+  while (!stack.empty()) {
+    ir::Vertex v = stack.back();
+    stack.pop_back();
+    if (!seen.insert(v).second) continue;
+    const ir::Layer& l = graph.layer(v);
+    if (l.kind == ir::LayerKind::ReLU) {
+      relus.insert(l.name);
+    } else if (passes_zeros(l.kind)) {
+      for (ir::Vertex p : graph.predecessors(v)) stack.push_back(p);
+    }
+  }
+  return {relus.begin(), relus.end()};
+}
+
+bool threshold_sensitive(const ir::Graph& graph, ir::Vertex layer) {
+  const ir::Layer& l = graph.layer(layer);
+  return l.is_weighted() && !feeding_relus(graph, layer).empty();
+}
+
+std::vector<std::string> slowest_sensitive_layers(const ir::Graph& graph, const PartitionLatencies& partitions,
+                                                  const BottleneckRule& rule) {
+  auto candidate = [&](const LayerLatency& node) {
+    if (!graph.contains(node.layer)) return false;  // Squeeze adapters and other hardware-only layers
+    if (rule.sparse_only && !node.sparse) return false;
+    if (rule.above_floor && node.latency <= node.floor) return false;
+    return threshold_sensitive(graph, graph.vertex(node.layer));
+  };
+  std::vector<std::string> slowest;
+  for (const auto& partition : partitions) {
+    const LayerLatency* best = nullptr;
+    for (const LayerLatency& node : partition)
+      if (candidate(node) &&
+          (!best || node.latency > best->latency || (node.latency == best->latency && node.layer < best->layer)))
+        best = &node;
+    if (!best) continue;
+    if (rule.exact_interval) {
+      bool blocked = false;
+      for (const LayerLatency& node : partition)
+        if (!candidate(node) && node.latency >= best->latency) blocked = true;
+      if (blocked) continue;
+    }
+    slowest.push_back(best->layer);
+  }
+  return slowest;
+}
+
+std::vector<std::string> relu_names(const ir::Graph& graph) {
+  std::vector<std::string> names;
+  for (ir::Vertex v = 0; v < graph.size(); ++v)
+    if (graph.layer(v).kind == ir::LayerKind::ReLU) names.push_back(graph.layer(v).name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<std::string> relus_to_raise(Policy policy, const ir::Graph& graph, const PartitionLatencies& partitions,
+                                        const BottleneckRule& rule) {
+  if (policy == Policy::uniform) return relu_names(graph);
+  std::set<std::string> relus;  // each ReLU at most once per iteration, even if it feeds two bottlenecks
+  for (const std::string& layer : slowest_sensitive_layers(graph, partitions, rule))
+    for (std::string& r : feeding_relus(graph, graph.vertex(layer))) relus.insert(std::move(r));
+  return {relus.begin(), relus.end()};
+}
+
+ThresholdMap raise(const ThresholdMap& current, const std::vector<std::string>& relus, const RaiseRule& rule) {
+  ThresholdMap next = current;
+  for (const std::string& r : relus) {
+    double t = current.count(r) ? current.at(r) : 0.0;
+    double raised = rule.accumulate ? t + rule.step : rule.step;
+    raised = std::min(std::round(raised * 1e9) / 1e9, rule.max_threshold);
+    next[r] = std::max(t, raised);
+  }
+  return next;
+}
+
+}  // namespace sparsedse::threshold

@@ -1,0 +1,290 @@
+#include <catch2/catch.hpp>
+
+#include "world.hpp"
+
+#include "sparsedse/common/error.hpp"
+#include "sparsedse/threshold/outputs.hpp"
+
+using namespace test_world;
+using Names = std::vector<std::string>;
+
+namespace {
+
+std::vector<const IterationRecord*> records_of(const LoopState& s, const std::string& run) {
+  std::vector<const IterationRecord*> out;
+  for (const auto& r : s.records)
+    if (r.run == run) out.push_back(&r);
+  return out;
+}
+
+const RunState& run_named(const LoopState& s, const std::string& name) {
+  for (const auto& r : s.runs)
+    if (r.name == name) return r;
+  FAIL("no run " << name);
+  throw;
+}
+
+LoopState run_all(const ir::Graph& g, const ThresholdConfig& c) {
+  WorldMeasurer m(g);
+  WorldHardware h;
+  ThresholdLoop loop(g, c, m, h);
+  LoopState s = loop.initial_state({{"test", 1}});
+  loop.run(s);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("uniform run: accepted steps, rollback over budget, step refinement", "[threshold]") {
+  ir::Graph g = network();
+  ThresholdConfig c;
+  c.policies = {Policy::uniform};
+  c.step = 0.02;
+  c.refinements = 2;
+  LoopState s = run_all(g, c);
+  REQUIRE(s.done());
+  CHECK(s.top1_zero == Approx(90.0));
+  auto recs = records_of(s, "uniform");
+  // Hand-worked: all five ReLUs at t lose 5·20·(t − 0.05) points once t > 0.05.
+  // 0.02, 0.04, 0.06 (loss 1.0 = budget, kept); 0.08 (loss 3) rolled back, step 0.01 → 0.07 (loss 2)
+  // rolled back, step 0.005 → 0.065 (loss 1.5) rolled back, no refinement left: stop at 0.06.
+  std::vector<double> t = {0.0, 0.02, 0.04, 0.06, 0.08, 0.07, 0.065};
+  std::vector<double> steps = {0.0, 0.02, 0.02, 0.02, 0.02, 0.01, 0.005};
+  std::vector<bool> accepted = {true, true, true, true, false, false, false};
+  REQUIRE(recs.size() == t.size());
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    CAPTURE(i);
+    CHECK(recs[i]->iteration == int(i));
+    CHECK(recs[i]->thresholds.at("r3") == t[i]);
+    CHECK(recs[i]->step == steps[i]);
+    CHECK(recs[i]->accepted == accepted[i]);
+    CHECK(recs[i]->raised.size() == (i == 0 ? 0u : 5u));
+    CHECK(recs[i]->baseline_throughput.has_value() == accepted[i]);  // rolled-back steps are not measured
+  }
+  const RunState& run = run_named(s, "uniform");
+  CHECK(run.stop_reason == "accuracy budget exceeded");
+  CHECK(run.accepted_iteration == 3);
+  const IterationRecord& fin = final_record(s, run);
+  CHECK(fin.top1 == Approx(89.0));
+  for (const auto& [r, v] : run.thresholds) CHECK(v == 0.06);
+  // Test accuracy at the final thresholds: 88 − 5·25·0.01 = 86.75 %; at 0: 88 %.
+  CHECK(*run.top1_test == Approx(86.75));
+  CHECK(*s.top1_test_zero == Approx(88.0));
+
+  // Throughput at 0.06: z = 0.3 + 2·0.06 = 0.42 everywhere but c1 (dense, 1000 cycles); partition 1's
+  // slowest is 580. Baseline: 10⁶/(1000 + 580); re-optimised three times from the start: speed 2.5.
+  CHECK(s.baseline_throughput == Approx(1e6 / 1700));
+  CHECK(*fin.baseline_throughput == Approx(1e6 / 1580));
+  CHECK(*fin.optimised_throughput == Approx(2.5e6 / 1580));
+  auto o = outcome(s, Policy::uniform, false);
+  REQUIRE(o);
+  CHECK(o->gain == Approx(1700.0 / 1580 - 1));
+}
+
+TEST_CASE("latency-aware runs raise the ReLUs behind each partition's bottleneck", "[threshold]") {
+  ir::Graph g = network();
+  ThresholdConfig c;
+  c.policies = {Policy::latency_aware};
+  c.step = 0.02;
+  c.max_iterations = 6;
+  LoopState s = run_all(g, c);
+  REQUIRE(s.runs.size() == 2);  // one run steered by each hardware mode
+  // Steered by the re-optimised design: iteration 1: c1 is slowest but dense and fed by the image;
+  // c2/c3 tie at 700 → c2 (r1); c4/c5/sc/fc tie at 700 → c4 (r3). Iteration 2: c2, c4 and sc fell to
+  // 660; c3 (r2) and c5 (r4, ties fc) remain.
+  auto recs = records_of(s, "latency-aware/optimised-hw");
+  REQUIRE(recs.size() >= 3);
+  CHECK(recs[1]->bottlenecks == Names{"c2", "c4"});
+  CHECK(recs[1]->raised == Names{"r1", "r3"});
+  CHECK(recs[2]->bottlenecks == Names{"c3", "c5"});
+  CHECK(recs[2]->raised == Names{"r2", "r4"});
+  CHECK(recs[2]->thresholds == ThresholdMap{{"r1", 0.02}, {"r2", 0.02}, {"r3", 0.02}, {"r4", 0.02}, {"r5", 0.0}});
+  // Steered by the fixed design: partition 0's interval is the dense c1 (1000 cycles), which no
+  // threshold shortens, so only partition 1 is worked on: c4 (r3), then c5 (r4).
+  recs = records_of(s, "latency-aware/baseline-hw");
+  REQUIRE(recs.size() >= 3);
+  CHECK(recs[1]->bottlenecks == Names{"c4"});
+  CHECK(recs[1]->raised == Names{"r3"});
+  CHECK(recs[2]->bottlenecks == Names{"c5"});
+  CHECK(recs[2]->thresholds == ThresholdMap{{"r1", 0.0}, {"r2", 0.0}, {"r3", 0.02}, {"r4", 0.02}, {"r5", 0.0}});
+  recs = records_of(s, "latency-aware/optimised-hw");
+  // The baseline-steered run measures only the fixed design; the other also re-optimises.
+  CHECK(recs[1]->optimised_throughput.has_value());
+  CHECK_FALSE(records_of(s, "latency-aware/baseline-hw")[1]->optimised_throughput.has_value());
+  CHECK(run_named(s, "latency-aware/baseline-hw").stop_reason == "iteration limit reached");
+  CHECK(run_named(s, "latency-aware/baseline-hw").iteration == 6);
+}
+
+TEST_CASE("thresholds never fall and the kept result respects the budget", "[threshold]") {
+  ir::Graph g = network();
+  for (double budget : {0.5, 1.0, 3.0}) {
+    for (double step : {0.01, 0.02, 0.05}) {
+      ThresholdConfig c;
+      c.budget = budget;
+      c.step = step;
+      c.max_iterations = 25;
+      LoopState s = run_all(g, c);
+      for (const RunState& run : s.runs) {
+        CAPTURE(budget, step, run.name);
+        const ThresholdMap* last = nullptr;
+        for (const IterationRecord* r : records_of(s, run.name)) {
+          if (!r->accepted) {
+            CHECK(s.top1_zero - r->top1 > budget);  // rolled back only when over budget
+            continue;
+          }
+          CHECK(s.top1_zero - r->top1 <= budget + 1e-9);
+          if (last)
+            for (const auto& [relu, t] : *last) CHECK(r->thresholds.at(relu) >= t);
+          last = &r->thresholds;
+        }
+        CHECK(final_record(s, run).thresholds == run.thresholds);
+      }
+    }
+  }
+}
+
+TEST_CASE("faithful Q17 sets thresholds to the step and stops when nothing can rise", "[threshold]") {
+  ir::Graph g = network();
+  ThresholdConfig c;
+  c.policies = {Policy::uniform};
+  c.accumulate = false;
+  c.step = 0.04;
+  LoopState s = run_all(g, c);
+  const RunState& run = run_named(s, "uniform");
+  CHECK(run.stop_reason == "no threshold can rise further");
+  CHECK(run.iteration == 1);
+  for (const auto& [r, v] : run.thresholds) CHECK(v == 0.04);
+
+  c.accumulate = true;
+  c.max_threshold = 0.03;  // one step to the cap, then nothing can rise
+  c.step = 0.03;
+  LoopState capped = run_all(g, c);
+  CHECK(run_named(capped, "uniform").stop_reason == "no threshold can rise further");
+}
+
+TEST_CASE("the same inputs give byte-identical outputs, and a resumed run ends identically", "[threshold]") {
+  ir::Graph g = network();
+  ThresholdConfig c;
+  c.max_iterations = 8;
+  RunInfo info{"world.onnx", "d.json", "", "u250", "fixed:16.8", c};
+  std::vector<std::string> layers = {"c1", "c2", "c3", "c4", "c5", "sc", "fc"};
+  LoopState a = run_all(g, c), b = run_all(g, c);
+  CHECK(to_json(a).dump() == to_json(b).dump());
+  CHECK(iterations_csv(a) == iterations_csv(b));
+  CHECK(report_markdown(a, info, layers) == report_markdown(b, info, layers));
+
+  // Interrupt after every possible number of steps; resume from the JSON checkpoint with fresh objects.
+  for (int stop_after = 1; stop_after < 20; ++stop_after) {
+    CAPTURE(stop_after);
+    std::string checkpoint;
+    {
+      WorldMeasurer m(g);
+      WorldHardware h;
+      ThresholdLoop loop(g, c, m, h);
+      LoopState s = loop.initial_state({{"test", 1}});
+      for (int i = 0; i < stop_after && loop.step(s); ++i) {
+      }
+      checkpoint = to_json(s).dump();
+    }
+    WorldMeasurer m(g);
+    WorldHardware h;
+    ThresholdLoop loop(g, c, m, h);
+    LoopState s = loop_state_from_json(nlohmann::json::parse(checkpoint), "checkpoint.json");
+    loop.run(s);
+    CHECK(to_json(s).dump() == to_json(a).dump());
+  }
+}
+
+TEST_CASE("runs that meet the same thresholds share one calibration profile", "[threshold]") {
+  ir::Graph g = network();
+  ThresholdConfig c;
+  c.policies = {Policy::latency_aware};
+  c.relievable_bottleneck = false;  // upstream's rule: both runs pick c2 and c4 first
+  c.max_iterations = 1;
+  WorldMeasurer m(g);
+  WorldHardware h;
+  ThresholdLoop loop(g, c, m, h);
+  LoopState s = loop.initial_state({});
+  loop.run(s);
+  // Thresholds 0 once, then both runs raise r1 and r3 first (same design at iteration 0).
+  CHECK(m.calibrations == 2);
+  CHECK(m.tests == 2);  // thresholds 0 and the shared final thresholds
+  CHECK(h.optimisations == 2);  // threshold-0 design + one re-optimisation
+}
+
+TEST_CASE("summary, CSV and report carry the 2x2 result", "[threshold]") {
+  ir::Graph g = network();
+  ThresholdConfig c;
+  c.max_iterations = 10;
+  RunInfo info{"world.onnx", "d.json", "", "u250", "fixed:16.8", c};
+  LoopState s = run_all(g, c);
+  nlohmann::json sum = summary_json(s, info);
+  REQUIRE(sum["results"].size() == 2);
+  for (const auto& r : sum["results"]) {
+    for (const char* hw : {"baseline_hardware", "optimised_hardware"}) {
+      REQUIRE(r.contains(hw));
+      double gain = r[hw]["gain"].get<double>(), tp = r[hw]["throughput"].get<double>();
+      CHECK(gain == Approx(tp / s.baseline_throughput - 1));
+      CHECK(r[hw]["top1_test"].is_number());
+    }
+  }
+  CHECK(sum["results"][0]["policy"] == "uniform");
+  CHECK(sum["results"][1]["baseline_hardware"]["run"] == "latency-aware/baseline-hw");
+  CHECK(sum["results"][1]["optimised_hardware"]["run"] == "latency-aware/optimised-hw");
+
+  std::string csv = iterations_csv(s);
+  CHECK(csv.rfind("run,policy,iteration,accepted,step,top1_calibration", 0) == 0);
+  CHECK(csv.find(",t:r1,t:r2,t:r3,t:r4,t:r5,s:c1,s:c2,s:c3,s:c4,s:c5,s:fc,s:sc\n") != std::string::npos);
+  std::size_t lines = std::count(csv.begin(), csv.end(), '\n');
+  CHECK(lines == s.records.size() + 1);
+
+  std::string md = report_markdown(s, info, {"c1", "c2"});
+  auto o = outcome(s, Policy::latency_aware, true);
+  REQUIRE(o);
+  char gain[32];
+  std::snprintf(gain, sizeof gain, "%+.1f %%", 100 * o->gain);
+  CHECK(md.find("| latency-aware | **") != std::string::npos);
+  CHECK(md.find(gain) != std::string::npos);
+  CHECK(throughput_vs_accuracy_svg(s).find("latency-aware, optimised hardware") != std::string::npos);
+}
+
+TEST_CASE("threshold config: defaults, validation and errors naming file and key", "[threshold]") {
+  ThresholdConfig d = threshold_config_from_json(nlohmann::json::object(), "t.json");
+  CHECK(d.policies.size() == 2);
+  CHECK(d.budget == 1.0);
+  CHECK(d.accumulate);
+  auto c = threshold_config_from_json(
+      {{"policy", "latency-aware"}, {"step", 0.05}, {"budget", 0.5}, {"calibration", 200}, {"hardware", "baseline"}},
+      "t.json");
+  CHECK(c.policies == std::vector<Policy>{Policy::latency_aware});
+  CHECK(c.step == 0.05);
+  CHECK(c.calibration == 200);
+  CHECK_FALSE(c.measures_optimised());
+  CHECK(threshold_config_from_json(to_json(c), "t.json").step == 0.05);
+
+  auto error_of = [](const nlohmann::json& j) {
+    try {
+      threshold_config_from_json(j, "t.json");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(error_of({{"stepp", 0.1}}).find("t.json: /stepp") != std::string::npos);
+  CHECK(error_of({{"stepp", 0.1}}).find("did you mean 'step'") != std::string::npos);
+  CHECK(error_of({{"policy", "fastest"}}).find("t.json: /policy") != std::string::npos);
+  CHECK(error_of({{"step", -0.1}}).find("/step") != std::string::npos);
+  CHECK(error_of({{"budget", -1}}).find("/budget") != std::string::npos);
+  CHECK(error_of({{"calibration", 0}}).find("/calibration") != std::string::npos);
+  CHECK(error_of({{"numerics", "double"}}).find("/numerics") != std::string::npos);
+}
+
+TEST_CASE("a checkpoint with a bad field is an InputError naming it", "[threshold]") {
+  ir::Graph g = network();
+  ThresholdConfig c;
+  c.max_iterations = 2;
+  nlohmann::json j = to_json(run_all(g, c));
+  CHECK(loop_state_from_json(j, "cp.json") == run_all(g, c));
+  j["runs"][0]["step"] = "fast";
+  CHECK_THROWS_WITH(loop_state_from_json(j, "cp.json"), Catch::Contains("cp.json: /runs/0/step"));
+}
