@@ -11,6 +11,9 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler libcli11-dev zlib1g-dev
   libonnx-testdata dataset-fashion-mnist
   chromium openmpi-bin libopenmpi-dev
+  # the `fuzz` preset: clang with libFuzzer and the sanitizer runtimes, OpenMP for clang, and
+  # llvm-symbolizer for readable sanitizer stack traces
+  clang libclang-rt-14-dev libomp-14-dev llvm
 )
 if [[ "${1:-}" == "--train" ]]; then
   packages+=(python3-torch python3-torchvision python3-onnx python3-numpy)

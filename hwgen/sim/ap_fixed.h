@@ -215,8 +215,9 @@ inline ap_fixed_base<sdhls_ap::frtype<W1, I1, S1, W2, I2, S2>::plus_i + sdhls_ap
 operator+(const ap_fixed_base<W1, I1, S1, Q1, O1, N1>& a, const ap_fixed_base<W2, I2, S2, Q2, O2, N2>& b) {
   typedef sdhls_ap::frtype<W1, I1, S1, W2, I2, S2> T;
   typedef ap_fixed_base<T::plus_i + T::plus_f, T::plus_i, T::plus_s, AP_TRN, AP_WRAP, 0> R;
-  const sdhls_ap::i128 x = sdhls_ap::i128(a.raw()) << (T::plus_f - T::F1);
-  const sdhls_ap::i128 y = sdhls_ap::i128(b.raw()) << (T::plus_f - T::F2);
+  // Align by multiplying: a left shift of a negative value is undefined in C++14 (the Vitis dialect).
+  const sdhls_ap::i128 x = sdhls_ap::i128(a.raw()) * (sdhls_ap::i128(1) << (T::plus_f - T::F1));
+  const sdhls_ap::i128 y = sdhls_ap::i128(b.raw()) * (sdhls_ap::i128(1) << (T::plus_f - T::F2));
   return R::from_raw(std::int64_t(x + y));
 }
 
@@ -227,8 +228,8 @@ inline ap_fixed_base<sdhls_ap::frtype<W1, I1, S1, W2, I2, S2>::plus_i + sdhls_ap
 operator-(const ap_fixed_base<W1, I1, S1, Q1, O1, N1>& a, const ap_fixed_base<W2, I2, S2, Q2, O2, N2>& b) {
   typedef sdhls_ap::frtype<W1, I1, S1, W2, I2, S2> T;
   typedef ap_fixed_base<T::plus_i + T::plus_f, T::plus_i, true, AP_TRN, AP_WRAP, 0> R;
-  const sdhls_ap::i128 x = sdhls_ap::i128(a.raw()) << (T::plus_f - T::F1);
-  const sdhls_ap::i128 y = sdhls_ap::i128(b.raw()) << (T::plus_f - T::F2);
+  const sdhls_ap::i128 x = sdhls_ap::i128(a.raw()) * (sdhls_ap::i128(1) << (T::plus_f - T::F1));
+  const sdhls_ap::i128 y = sdhls_ap::i128(b.raw()) * (sdhls_ap::i128(1) << (T::plus_f - T::F2));
   return R::from_raw(std::int64_t(x - y));
 }
 
@@ -274,8 +275,8 @@ template <int W1, int I1, bool S1, ap_q_mode Q1, ap_o_mode O1, int N1, int W2, i
 inline int sdhls_fixed_compare(const ap_fixed_base<W1, I1, S1, Q1, O1, N1>& a,
                                const ap_fixed_base<W2, I2, S2, Q2, O2, N2>& b) {
   const int F1 = W1 - I1, F2 = W2 - I2, F = F1 > F2 ? F1 : F2;
-  const sdhls_ap::i128 x = sdhls_ap::i128(a.raw()) << (F - F1);
-  const sdhls_ap::i128 y = sdhls_ap::i128(b.raw()) << (F - F2);
+  const sdhls_ap::i128 x = sdhls_ap::i128(a.raw()) * (sdhls_ap::i128(1) << (F - F1));
+  const sdhls_ap::i128 y = sdhls_ap::i128(b.raw()) * (sdhls_ap::i128(1) << (F - F2));
   return x < y ? -1 : (x > y ? 1 : 0);
 }
 #define SDHLS_FIXED_CMP(OP)                                                                             \

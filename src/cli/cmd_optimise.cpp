@@ -12,6 +12,7 @@
 #include "sparsedse/dse/optimise.hpp"
 #include "sparsedse/frontend/model.hpp"
 #include "sparsedse/hw/platform.hpp"
+#include "sparsedse/job/distribution.hpp"
 #include "sparsedse/sparsity/stats.hpp"
 
 namespace sparsedse::cli {
@@ -57,8 +58,40 @@ void run_optimise(const OptimiseCommandOptions& o) {
     run.warm_start = &*warm;
   }
 
+  // Under mpirun the annealing chains are shared out over the ranks (chain c on rank c mod N) and rank 0
+  // keeps the best, so the design equals a single process's with the same seed and chain count.
+  const std::unique_ptr<job::Distribution> mpi = solver == dse::Solver::sa ? job::mpi_distribution() : nullptr;
   const auto start = std::chrono::steady_clock::now();
-  const dse::OptimiseResult result = dse::optimise(graph, platform, options, config, run);
+  dse::OptimiseResult result;
+  if (mpi && mpi->size() > 1) {
+    std::string mine;
+    if (mpi->rank() < o.chains) {
+      run.first_chain = mpi->rank();
+      run.chain_stride = mpi->size();
+      std::string chains;
+      for (int c = run.first_chain; c < o.chains; c += run.chain_stride) chains += " " + std::to_string(c);
+      std::fprintf(stderr, "optimise: rank %d of %d runs annealing chains%s\n", mpi->rank(), mpi->size(), chains.c_str());
+      result = dse::optimise(graph, platform, options, config, run);
+      mine = nlohmann::json{{"cost", result.design.cost()}, {"chain", result.winner_chain},
+                            {"moves", result.stats.moves}, {"evaluations", result.stats.evaluations},
+                            {"design", dse::to_json(result.design)}}.dump();
+    }
+    const std::vector<std::string> all = mpi->gather(mine);
+    if (mpi->rank() != 0) return;
+    nlohmann::json best;
+    result.stats = {};
+    for (const std::string& text : all) {
+      if (text.empty()) continue;
+      nlohmann::json r = nlohmann::json::parse(text);
+      result.stats.moves += r.at("moves").get<std::int64_t>();
+      result.stats.evaluations += r.at("evaluations").get<std::int64_t>();
+      const double cost = r.at("cost").get<double>(), best_cost = best.is_null() ? 0.0 : best.at("cost").get<double>();
+      if (best.is_null() || cost < best_cost || (cost == best_cost && r.at("chain") < best.at("chain"))) best = std::move(r);
+    }
+    result.design = dse::design_from_json(best.at("design"), "annealing chain " + best.at("chain").dump());
+  } else {
+    result = dse::optimise(graph, platform, options, config, run);
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   dse::write_design(o.output, result.design);
 

@@ -110,7 +110,7 @@ void add_threshold_command(CLI::App& app) {
   cmd->add_option("--optimiser", o->optimiser, "optimiser config JSON (configs/optimisers/)");
   cmd->add_option("--hardware-options", o->hardware_options, "hardware model options JSON");
   cmd->add_flag("--no-anneal", o->no_anneal,
-                "use the solver alone (default: then simulated annealing from its design, the better kept)");
+                "use the solver alone (default: also simulated annealing, repeated from the best design while it gains)");
   cmd->add_option("--seed", o->seed, "solver seed (default 0)");
   cmd->add_option("--threads", o->threads, "engine threads (0 = all cores)");
   cmd->add_flag("--no-accumulate", o->faithful_accumulate,

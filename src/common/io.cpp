@@ -42,6 +42,15 @@ void write_json_atomic(const fs::path& path, const nlohmann::json& value, int in
   write_file_atomic(path, value.dump(indent) + "\n");
 }
 
+void ensure_directory(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir))
+    throw InputError(dir.string(), "cannot create the directory (" + (ec ? ec.message() : std::string("not a directory")) +
+                                       "); expected a writable directory path");
+}
+
 std::string read_file(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw InputError(path.string(), "file not found");
@@ -65,6 +74,10 @@ nlohmann::json read_json(const fs::path& path) {
     }
     throw InputError(path.string() + ":" + std::to_string(line) + ":" + std::to_string(col),
                      "invalid JSON (expected a well-formed JSON document)");
+  } catch (const nlohmann::json::exception& e) {
+    // The parser reports some errors as other exception types, e.g. out_of_range.406 for a number
+    // too large for a double (1e999).
+    throw InputError(path.string(), std::string("invalid JSON: ") + e.what());
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "sparsedse/common/error.hpp"
 #include "sparsedse/common/io.hpp"
+#include "sparsedse/common/memory.hpp"
 
 namespace sparsedse::data {
 
@@ -24,6 +25,9 @@ std::string to_string(const ImageShape& s) {
 // ---------------------------------------------------------------------------------------------------
 
 std::string read_maybe_gzip(const fs::path& path) {
+  std::error_code ec;
+  if (const std::uintmax_t size = fs::file_size(path, ec); !ec)
+    check_memory_budget(size, path.string(), "reading the file");
   std::string raw = read_file(path);
   if (raw.size() < 2 || std::uint8_t(raw[0]) != 0x1f || std::uint8_t(raw[1]) != 0x8b) return raw;
   z_stream zs{};
@@ -44,7 +48,13 @@ std::string read_maybe_gzip(const fs::path& path) {
                                                 : std::string("corrupt gzip data (zlib: ") +
                                                       (zs.msg ? zs.msg : "error " + std::to_string(rc)) + ")");
     }
-    out.append(chunk.data(), chunk.size() - zs.avail_out);
+    // A gzip stream does not announce its size: check as it grows (a 1 KiB file can inflate to 1 GiB).
+    const std::size_t produced = chunk.size() - zs.avail_out;
+    if (raw.size() + out.size() + produced > memory_budget()) {
+      inflateEnd(&zs);
+      check_memory_budget(raw.size() + out.size() + produced, path.string(), "decompressing the file");
+    }
+    out.append(chunk.data(), produced);
   }
   inflateEnd(&zs);
   return out;
@@ -81,7 +91,14 @@ Idx read_idx(const fs::path& path, const std::string& what, std::set<int> allowe
   std::uint64_t expected = 1;
   for (int d = 0; d < ndim; ++d) {
     idx.dims.push_back(big_endian_u32(b, 4 + 4 * std::size_t(d)));
-    expected *= idx.dims.back();
+    expected = saturating_mul(expected, idx.dims.back());  // four u32 dimensions can overflow 64 bits
+    // Image sizes become ints (ImageShape); the data size check below cannot catch a zero.
+    if (d > 0 && (idx.dims.back() == 0 || idx.dims.back() > (1u << 20))) {
+      static const char* names3[] = {"images", "rows", "columns"};
+      static const char* names4[] = {"images", "channels", "rows", "columns"};
+      throw InputError(path.string(), std::string("IDX header: ") + (ndim == 3 ? names3 : names4)[d] + " = " +
+                                          std::to_string(idx.dims.back()) + "; expected 1 .. 1048576");
+    }
   }
   idx.data_at = 4 + 4 * std::size_t(ndim);
   std::uint64_t have = b.size() - idx.data_at;
@@ -92,6 +109,12 @@ Idx read_idx(const fs::path& path, const std::string& what, std::set<int> allowe
     throw InputError(path.string(), "the file holds " + std::to_string(have - expected) +
                                         " bytes beyond the " + std::to_string(expected) + " its IDX header announces");
   return idx;
+}
+
+// The selected images' copy next to the file contents it is taken from, against the memory budget.
+void check_images_memory(std::uint64_t file_bytes, std::int64_t count, std::uint64_t image_bytes, const std::string& where) {
+  check_memory_budget(file_bytes + saturating_mul(std::uint64_t(count), image_bytes), where,
+                      "loading " + std::to_string(count) + " images");
 }
 
 std::int64_t checked_count(std::int64_t total, const Subset& s, const std::string& where) {
@@ -255,6 +278,7 @@ Dataset Dataset::load(const DatasetSpec& spec, Subset subset) {
                                                    ipath.string() + " holds " + std::to_string(n) + " images");
       std::int64_t count = checked_count(n, subset, where);
       const std::size_t image_bytes = std::size_t(d.source_shape_.elements());
+      check_images_memory(images.bytes.size() + labels.bytes.size(), count, image_bytes, where);
       auto first = images.bytes.begin() + std::ptrdiff_t(images.data_at + std::size_t(subset.offset) * image_bytes);
       d.bytes_.assign(first, first + std::ptrdiff_t(std::size_t(count) * image_bytes));
       for (std::int64_t i = 0; i < count; ++i)
@@ -276,6 +300,9 @@ Dataset Dataset::load(const DatasetSpec& spec, Subset subset) {
         total += std::int64_t(b.size() / kRecord);
       }
       std::int64_t count = checked_count(total, subset, where);
+      std::uint64_t file_bytes = 0;
+      for (const std::string& b : files) file_bytes += b.size();
+      check_images_memory(file_bytes, count, kRecord - 1, where);
       d.bytes_.reserve(std::size_t(count) * (kRecord - 1));
       std::int64_t index = 0;
       for (std::size_t f = 0; f < files.size(); ++f) {
@@ -316,6 +343,7 @@ Dataset Dataset::load(const DatasetSpec& spec, Subset subset) {
                                                    " images");
       std::int64_t count = checked_count(n, subset, where);
       const std::size_t per = std::size_t(d.source_shape_.elements());
+      check_images_memory(images.size() + labels.size(), count, image_bytes, where);
       d.floats_.resize(std::size_t(count) * per);
       for (std::size_t i = 0; i < d.floats_.size(); ++i) {
         const auto* p = reinterpret_cast<const unsigned char*>(images.data()) + (std::size_t(subset.offset) * per + i) * 4;

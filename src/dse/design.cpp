@@ -44,6 +44,19 @@ Design evaluate(const Design& fixed, const StatsMap& stats) {
     l.sparsity = profile_for(l, it->second, "layer '" + name + "'");
   }
   evaluate(d);
+  // Faster layers ask for more off-chip bandwidth than the fixed design was built for: the hardware
+  // then stalls on memory: the partition slows down until its traffic just fits (§7.5 without its
+  // 1 % margin, so that more zeros never make a fixed design slower).
+  const double bw_max = d.options.rsc_allocation * d.platform.memory_bandwidth_gbps;
+  bool slowed = false;
+  for (std::size_t p = 0; p < d.partitions.size(); ++p) {
+    const double bw = d.partition_metrics[p].bandwidth.total();
+    if (bw > bw_max) {
+      d.partitions[p].slow_down_factor *= bw / bw_max * (1.0 + 1e-12);  // + rounding slack
+      slowed = true;
+    }
+  }
+  if (slowed) evaluate(d);
   return d;
 }
 

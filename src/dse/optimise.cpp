@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <stdexcept>
 
 #include "profiles.hpp"
 #include "random.hpp"
@@ -216,25 +217,31 @@ OptimiseResult optimise(const ir::Graph& graph, const hw::Platform& platform, co
   // worse than that baseline; a warm start from a given design replaces it.
   if (!run.warm_start && config.annealing.warm_start)
     rule_from_both_modes(state, transforms, config, modes, &result.stats);
-  std::vector<SearchState::Snapshot> best(run.chains);
-  std::vector<SolverStats> stats(run.chains);
-  std::vector<std::exception_ptr> errors(run.chains);
+  if (run.first_chain < 0 || run.chain_stride < 1 || run.first_chain >= run.chains)
+    throw std::invalid_argument("dse::optimise: chain share outside the chains");
+  std::vector<int> mine;  // the chain indices this process runs
+  for (int c = run.first_chain; c < run.chains; c += run.chain_stride) mine.push_back(c);
+  const int n = static_cast<int>(mine.size());
+  std::vector<SearchState::Snapshot> best(n);
+  std::vector<SolverStats> stats(n);
+  std::vector<std::exception_ptr> errors(n);
 #pragma omp parallel for schedule(dynamic, 1)
-  for (int c = 0; c < run.chains; ++c) {
+  for (int i = 0; i < n; ++i) {
     try {
       SearchState chain = state;
-      best[c] = anneal(chain, transforms, config, chain_seed(seed, static_cast<std::uint64_t>(c)), &stats[c]);
+      best[i] = anneal(chain, transforms, config, chain_seed(seed, static_cast<std::uint64_t>(mine[i])), &stats[i]);
     } catch (...) {
-      errors[c] = std::current_exception();
+      errors[i] = std::current_exception();
     }
   }
   for (const std::exception_ptr& e : errors)
     if (e) std::rethrow_exception(e);
   int winner = 0;
-  for (int c = 1; c < run.chains; ++c)
-    if (best[c].cost < best[winner].cost) winner = c;  // ties: the lowest chain index
+  for (int i = 1; i < n; ++i)
+    if (best[i].cost < best[winner].cost) winner = i;  // ties: the lowest chain index
   for (const SolverStats& s : stats) result.stats += s;
   result.design = state.design_of(best[winner]);
+  result.winner_chain = mine[winner];
   return result;
 }
 

@@ -7,6 +7,7 @@
 
 #include "kernels.hpp"
 #include "sparsedse/common/error.hpp"
+#include "sparsedse/common/memory.hpp"
 
 namespace sparsedse::engine {
 
@@ -51,6 +52,23 @@ Engine::Engine(const ir::Graph& graph, Numerics numerics, int threads)
   output_ = outputs[0];
   producers_.resize(n);
   for (Vertex v : order_) producers_[v] = graph_.predecessors(v);
+
+  // Peak live activations of one image, freeing tensors after their last consumer as run() does (a Split
+  // shares its producer's tensor: counted as a copy, an overestimate by at most that tensor).
+  {
+    std::vector<int> pending(n, 0);
+    for (Vertex v : order_)
+      for (Vertex p : producers_[v]) ++pending[p];
+    std::int64_t live = 0;
+    for (Vertex v : order_) {
+      const ir::Layer& l = graph_.layer(v);
+      live += l.output_shape.elements() * std::int64_t(sizeof(float));
+      activation_bytes_per_image_ = std::max(activation_bytes_per_image_, live);
+      for (Vertex p : producers_[v])
+        if (--pending[p] == 0)
+          live -= graph_.layer(p).output_shape.elements() * std::int64_t(sizeof(float));
+    }
+  }
 
   const bool fixed = numerics_.mode == Numerics::Mode::Fixed;
   for (const auto& [name, f] : numerics_.layer_data) {
@@ -274,6 +292,8 @@ Tensor Engine::run(const std::vector<const Tensor*>& inputs, ActivationObserver*
       throw InputError(model, "input batches must be non-empty and of equal size");
     given[inputs_[i]] = inputs[i];
   }
+  check_memory_budget(saturating_mul(std::uint64_t(inputs[0]->batch), std::uint64_t(activation_bytes_per_image_)),
+                      model, "running a batch of " + std::to_string(inputs[0]->batch) + " images (activations)");
   // Tensors live until their last consumer has run; a Split forwards its producer's tensor unchanged.
   // Freed storage is recycled for later outputs of the same size (no page faults, no clearing).
   std::vector<std::shared_ptr<Tensor>> values(graph_.size());

@@ -8,6 +8,7 @@
 
 #include "sparsedse/common/error.hpp"
 #include "sparsedse/common/io.hpp"
+#include "sparsedse/common/memory.hpp"
 #include "sparsedse/frontend/model.hpp"
 #include "sparsedse/frontend/onnx.hpp"
 #include "sparsedse/ir/passes.hpp"
@@ -193,6 +194,13 @@ class JsonModelReader {
     const std::int64_t bytes = r_.integer(r_.field(w, p, "bytes"), json_path(p, "bytes"), 0, std::int64_t(1) << 40);
     const std::string crc = r_.string(w, p, "crc32");
     fs::path bin = path_.parent_path() / file;
+    std::error_code ec;
+    const std::uintmax_t size = fs::file_size(bin, ec);
+    if (!ec && size != std::uintmax_t(bytes))
+      throw InputError(bin.string(), "has " + std::to_string(size) + " bytes; " + path_.string() + " expects " +
+                                         std::to_string(bytes) + " (truncated, or from another save?)");
+    // The sidecar's bytes and the weights decoded from them.
+    check_memory_budget(saturating_mul(std::uint64_t(bytes), 2), bin.string(), "the model's weights");
     blob_ = read_file(bin);
     if (std::int64_t(blob_.size()) != bytes)
       throw InputError(bin.string(), "has " + std::to_string(blob_.size()) + " bytes; " + path_.string() + " expects " +

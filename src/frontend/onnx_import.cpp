@@ -15,6 +15,7 @@
 #include "onnx_tensor.hpp"
 #include "sparsedse/common/error.hpp"
 #include "sparsedse/common/io.hpp"
+#include "sparsedse/common/memory.hpp"
 #include "sparsedse/frontend/onnx.hpp"
 #include "sparsedse/ir/passes.hpp"
 
@@ -110,6 +111,7 @@ class Importer {
     read_opset();
     graph_.name = g_.name().empty() ? std::filesystem::path(source_).stem().string() : g_.name();
     if (graph_.name.empty()) graph_.name = "model";
+    check_weights_memory();
     collect_constants();
     collect_inputs();
     collect_producers();
@@ -131,6 +133,20 @@ class Importer {
 
  private:
   // ---- model-level checks and bookkeeping -------------------------------------------------------
+
+  // The initializers' elements as float32, twice (decoded, then in the graph's layers), against the
+  // memory budget before anything is decoded. Negative dimensions are left to decode_tensor to report.
+  void check_weights_memory() const {
+    std::uint64_t elements = 0;
+    for (const auto& init : g_.initializer()) {
+      std::uint64_t n = 1;
+      for (std::int64_t d : init.dims()) n = saturating_mul(n, d < 0 ? 0 : std::uint64_t(d));
+      if (n > (std::uint64_t(1) << 31)) continue;  // decode_tensor names the oversized tensor itself
+      elements = std::min(elements + n, std::uint64_t(1) << 62);
+    }
+    check_memory_budget(saturating_mul(elements, 2 * sizeof(float)), source_,
+                        "the model's weights (" + std::to_string(elements) + " initializer elements)");
+  }
 
   void read_opset() {
     for (const auto& op : model_.opset_import())
@@ -921,6 +937,9 @@ ir::Graph import_onnx(const onnx::ModelProto& model, const std::string& source, 
 }
 
 ir::Graph load_onnx(const std::filesystem::path& path, const OnnxImportOptions& options) {
+  std::error_code ec;
+  if (const std::uintmax_t size = std::filesystem::file_size(path, ec); !ec)  // the bytes + the parsed protobuf
+    check_memory_budget(saturating_mul(size, 2), path.string(), "reading the ONNX model (" + format_bytes(size) + " file)");
   onnx::ModelProto model = parse_onnx(read_file(path), path.string());
   return import_onnx(model, path.string(), options);
 }

@@ -58,8 +58,9 @@ ConstTensor decode_tensor(const onnx::TensorProto& t, const std::string& where) 
   for (std::int64_t d : t.dims()) {
     if (d < 0) throw InputError(where, "tensor '" + t.name() + "' has a negative dimension");
     out.dims.push_back(d);
+    if (n != 0 && d > kMaxElements / n)  // checked before multiplying: n · d may not fit in 64 bits
+      throw InputError(where, "tensor '" + t.name() + "' is too large (more than 2^31 elements)");
     n *= d;
-    if (n > kMaxElements) throw InputError(where, "tensor '" + t.name() + "' is too large (more than 2^31 elements)");
   }
   const std::string& raw = t.raw_data();
   const bool has_raw = t.has_raw_data();
@@ -77,60 +78,65 @@ ConstTensor decode_tensor(const onnx::TensorProto& t, const std::string& where) 
   };
   switch (t.data_type()) {
     case onnx::TensorProto::FLOAT:
-      out.floats.resize(std::size_t(n));
       if (has_raw) {
         check_raw(4);
+        out.floats.resize(std::size_t(n));  // after the check: dims may claim 2^31 elements
         for (std::size_t i = 0; i < out.floats.size(); ++i)
           out.floats[i] = std::bit_cast<float>(std::uint32_t(raw_element<4>(raw, i)));
       } else {
         check_count(t.float_data_size(), "float_data");
+        out.floats.resize(std::size_t(n));
         std::copy(t.float_data().begin(), t.float_data().end(), out.floats.begin());
       }
       break;
     case onnx::TensorProto::FLOAT16:
-      out.floats.resize(std::size_t(n));
       if (has_raw) {
         check_raw(2);
+        out.floats.resize(std::size_t(n));
         for (std::size_t i = 0; i < out.floats.size(); ++i)
           out.floats[i] = half_to_float(std::uint16_t(raw_element<2>(raw, i)));
       } else {
         // The ONNX spec stores float16 bit patterns in the low 16 bits of int32_data.
         check_count(t.int32_data_size(), "int32_data");
+        out.floats.resize(std::size_t(n));
         for (int i = 0; i < t.int32_data_size(); ++i)
           out.floats[std::size_t(i)] = half_to_float(std::uint16_t(t.int32_data(i) & 0xffff));
       }
       break;
     case onnx::TensorProto::DOUBLE:
-      out.floats.resize(std::size_t(n));
       if (has_raw) {
         check_raw(8);
+        out.floats.resize(std::size_t(n));
         for (std::size_t i = 0; i < out.floats.size(); ++i)
           out.floats[i] = float(std::bit_cast<double>(raw_element<8>(raw, i)));
       } else {
         check_count(t.double_data_size(), "double_data");
+        out.floats.resize(std::size_t(n));
         for (int i = 0; i < t.double_data_size(); ++i) out.floats[std::size_t(i)] = float(t.double_data(i));
       }
       break;
     case onnx::TensorProto::INT64:
       out.is_float = false;
-      out.ints.resize(std::size_t(n));
       if (has_raw) {
         check_raw(8);
+        out.ints.resize(std::size_t(n));
         for (std::size_t i = 0; i < out.ints.size(); ++i) out.ints[i] = std::int64_t(raw_element<8>(raw, i));
       } else {
         check_count(t.int64_data_size(), "int64_data");
+        out.ints.resize(std::size_t(n));
         std::copy(t.int64_data().begin(), t.int64_data().end(), out.ints.begin());
       }
       break;
     case onnx::TensorProto::INT32:
       out.is_float = false;
-      out.ints.resize(std::size_t(n));
       if (has_raw) {
         check_raw(4);
+        out.ints.resize(std::size_t(n));
         for (std::size_t i = 0; i < out.ints.size(); ++i)
           out.ints[i] = std::int32_t(std::uint32_t(raw_element<4>(raw, i)));
       } else {
         check_count(t.int32_data_size(), "int32_data");
+        out.ints.resize(std::size_t(n));
         std::copy(t.int32_data().begin(), t.int32_data().end(), out.ints.begin());
       }
       break;

@@ -216,6 +216,7 @@ void PartitionModel::merge_depths(Merge& m, const Network& net, const std::vecto
     State s = region_state_[u];
     const Squeeze& sq = edge_squeeze_[edge_slot_[e]];
     if (sq.active) delay_step(s.pd, s.prod, sq.metrics);
+    else s.prod *= sq.stream_ratio;
     if (best.count < 0 || s.pd > best.pd) best = State{0, s.pd, s.prod};
   }
   finish();
@@ -226,6 +227,7 @@ void PartitionModel::merge_depths(Merge& m, const Network& net, const std::vecto
     State s = region_state_[m.producers[i]];
     const Squeeze& sq = edge_squeeze_[edge_slot_[m.port_edges[i]]];
     if (sq.active) delay_step(s.pd, s.prod, sq.metrics);
+    else s.prod *= sq.stream_ratio;
     depth[i] = s.pd;
     max_depth = std::max(max_depth, s.pd);
   }
@@ -250,6 +252,7 @@ const PartitionMetrics& PartitionModel::evaluate(const Network& net, const Parti
     const HwEdge& e = net.edges[internal_edges_[k]];
     const int cin = metrics[e.from].streams_out, cout = metrics[e.to].streams_in;
     const bool streamed = (net.layers[e.to].stream_inputs >> e.port) & 1u;
+    edge_squeeze_[k].stream_ratio = streamed ? static_cast<double>(cout) / cin : 1.0;
     if (streamed || cin == cout) {
       edge_squeeze_[k].active = false;
       continue;
@@ -320,8 +323,10 @@ const PartitionMetrics& PartitionModel::evaluate(const Network& net, const Parti
       }
       for (int e : in_[i]) {
         const Squeeze& sq = edge_squeeze_[edge_slot_[e]];
-        const State& s = state_[local_[net.edges[e].from]];
-        consider(sq.active ? step(s, sq.metrics, interval) : s);
+        State s = state_[local_[net.edges[e].from]];
+        if (sq.active) s = step(s, sq.metrics, interval);
+        else s.prod *= sq.stream_ratio;
+        consider(s);
       }
       state_[i] = step(best.count < 0 ? State{} : best, metrics[nodes_[i]], interval);
     }

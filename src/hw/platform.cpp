@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sparsedse/common/error.hpp"
+#include "sparsedse/common/io.hpp"
 
 namespace sparsedse::hw {
 
@@ -120,15 +121,7 @@ Platform parse_platform(const nlohmann::json& j, const std::string& where) {
 }
 
 Platform load_platform(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw InputError(file.string(), "cannot open platform file");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(file.string(), std::string("invalid JSON: ") + e.what());
-  }
-  return parse_platform(j, file.string());
+  return parse_platform(read_json(file), file.string());  // read_json: line:column of syntax errors
 }
 
 Platform find_platform(const std::string& name_or_path) {

@@ -143,8 +143,8 @@ bool EntryRun::marker_valid(const fs::path& file) const {
 
 EntryResult EntryRun::run() {
   tag_ = single_ ? "" : entry_.id + ": ";
-  fs::create_directories(dir_);
-  fs::create_directories(state_);
+  ensure_directory(dir_);
+  ensure_directory(state_);
   using Step = Outputs (EntryRun::*)();
   const std::vector<Step> steps{&EntryRun::import_model, &EntryRun::profile, &EntryRun::dense,
                                 &EntryRun::thresholding, &EntryRun::hls,     &EntryRun::write_reports};
@@ -220,7 +220,7 @@ EntryRun::Outputs EntryRun::import_model() {
   frontend::save_json_model(g, dir_ / "model.json");
   graph_.reset();
   // The effective settings, so the output directory says exactly what produced it.
-  fs::create_directories(dir_ / "config");
+  ensure_directory(dir_ / "config");
   write_json_atomic(dir_ / "config" / "platform.json", hw::to_json(entry_.platform));
   write_json_atomic(dir_ / "config" / "optimiser.json", dse::to_json(job_.optimiser));
   write_json_atomic(dir_ / "config" / "hardware.json", hw::to_json(job_.hardware));
@@ -251,27 +251,27 @@ EntryRun::Outputs EntryRun::profile() {
 }
 
 EntryRun::Outputs EntryRun::dense() {
-  // The reference the sparse designs are measured against: the same solver with no statistics.
+  // The reference the sparse designs are measured against: no statistics, the same search effort as
+  // every design of the thresholding loop (threshold::DseHardware).
   ir::Graph g = graph();
   for (ir::Vertex v : g.topological_order()) g.layer(v).sparsity.reset();
-  dse::OptimiseOptions run;
-  run.solver = entry_.thresholds.solver;
-  run.seed = entry_.thresholds.seed;
-  dse::OptimiseResult r;
+  threshold::DseHardware hardware({entry_.platform, job_.hardware, job_.optimiser, entry_.thresholds.solver,
+                                   entry_.thresholds.anneal});
+  threshold::Measured m;
   {
-    ProgressStep step(progress_, tag_ + "optimising the dense design (" + std::string(dse::to_string(run.solver)) + ")", 0);
-    r = dse::optimise(g, entry_.platform, job_.hardware, job_.optimiser, run);
+    ProgressStep step(progress_, tag_ + "optimising the dense design", 0);
+    m = hardware.optimise(g, nullptr, entry_.thresholds.seed);
   }
-  fs::create_directories(dir_ / "designs");
-  dse::write_design(dir_ / "designs" / "dense.json", r.design);
-  log("dense design: " + report::fixed(r.design.metrics.throughput, 1) + " img/s in " +
-      std::to_string(r.design.partitions.size()) + " partition(s)");
+  ensure_directory(dir_ / "designs");
+  write_json_atomic(dir_ / "designs" / "dense.json", m.design, 1);
+  log("dense design: " + report::fixed(m.throughput, 1) + " img/s in " +
+      std::to_string(m.layers.size()) + " partition(s)");
   return {"designs/dense.json"};
 }
 
 EntryRun::Outputs EntryRun::thresholding() {
   const threshold::ThresholdConfig& config = entry_.thresholds;
-  threshold::DseSettings settings{entry_.platform, job_.hardware, job_.optimiser, config.solver};
+  threshold::DseSettings settings{entry_.platform, job_.hardware, job_.optimiser, config.solver, config.anneal};
   threshold::DseHardware hardware(settings);
   threshold::ThresholdLoop loop(graph(), config, measurer(), hardware);
   const threshold::RunInfo info = run_info();
@@ -404,7 +404,7 @@ JobResult run_job(const JobSpec& job, const RunOptions& o) {
   dist.barrier();  // every rank has checked before rank 0 changes anything
   if (dist.rank() == 0) {
     if (start == Start::wipe) fs::remove_all(out);
-    fs::create_directories(out / kStateDir);
+    ensure_directory(out / kStateDir);
     write_json_atomic(out / kStateDir / kJobState, fingerprint);
   }
   dist.barrier();

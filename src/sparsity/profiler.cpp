@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "sparsedse/common/error.hpp"
+#include "sparsedse/common/memory.hpp"
 #include "sparsedse/sparsity/window_histogram.hpp"
 
 namespace sparsedse::sparsity {
@@ -95,11 +96,16 @@ struct Profiler::Impl {
     cache.assign(graph().size(), {});
     kept[input] = true;  // the root of every recomputation
     std::size_t used = tensor_bytes(graph().layer(input).output_shape, images);
+    check_memory_budget(used, data.spec().source.empty() ? "profiler" : data.spec().source.string(),
+                        "the profiler's copy of the " + std::to_string(images) + " calibration images");
+    // The cache takes at most half the memory budget: the rest is for the model, the dataset and the
+    // engine's batch activations.
+    const std::uint64_t limit = std::min<std::uint64_t>(options.cache_bytes, memory_budget() / 2);
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
       const ir::Vertex v = *it;
       if (v == input || v == output || is_alias(v)) continue;
       const std::size_t bytes = tensor_bytes(graph().layer(v).output_shape, images);
-      if (used + bytes > options.cache_bytes) continue;
+      if (used + bytes > limit) continue;
       kept[v] = true;
       used += bytes;
     }

@@ -1,7 +1,9 @@
 #include "sparsedse/threshold/backends.hpp"
 
 #include <algorithm>
+#include <cmath>
 
+#include "sparsedse/common/error.hpp"
 #include "sparsedse/dse/optimise.hpp"
 #include "sparsedse/engine/evaluate.hpp"
 
@@ -72,6 +74,9 @@ Measured measure(const dse::Design& design) {
 
 namespace {
 
+constexpr int kMaxPolishRounds = 4;   // annealing rounds after the solver
+constexpr double kPolishGain = 0.002;  // stop polishing once a round gains less than 0.2 % of the cost
+
 // Feasible beats infeasible, then the lower cost; ties keep the incumbent.
 bool better(const dse::Design& candidate, const dse::Design& incumbent) {
   if (candidate.feasible() != incumbent.feasible()) return candidate.feasible();
@@ -82,41 +87,39 @@ bool better(const dse::Design& candidate, const dse::Design& incumbent) {
 
 Measured DseHardware::optimise(const ir::Graph& graph, const nlohmann::json* warm_start, std::uint64_t seed) {
   const DseSettings& s = settings_;
-  auto run_solver = [&](dse::Solver solver, const dse::Design* warm) {
+  auto run_solver = [&](dse::Solver solver, const dse::Design* warm, std::uint64_t run_seed) {
     dse::OptimiseOptions run;
     run.solver = solver;
-    run.seed = seed;
+    run.seed = run_seed;
     run.warm_start = warm;
     return dse::optimise(graph, s.platform, s.model, s.optimiser, run).design;
   };
-  std::optional<dse::Design> warm;
-  if (warm_start) {
-    warm = dse::design_from_json(*warm_start, "threshold-loop warm start");
-    // The previous design's ReLUs carry the previous thresholds; a ReLU becomes a ThresholdedReLU
-    // once its threshold is positive (same cost, model.md §8.1), so take the graph's thresholds.
-    for (int v = 0; v < warm->network.size(); ++v) {
-      hw::HwLayer& l = warm->network.layers[v];
-      const std::string& name = warm->network.names[v];
-      if ((l.kind == hw::LayerKind::relu || l.kind == hw::LayerKind::thresholded_relu) && graph.contains(name)) {
-        l.threshold = graph.layer(name).threshold;
-        l.kind = l.threshold > 0.0f ? hw::LayerKind::thresholded_relu : hw::LayerKind::relu;
-      }
-    }
-  }
-  // Greedy and rule only ever raise folding: warm-started from a design that already fills the device
-  // they cannot move resources to the new bottleneck, so they also start afresh. Annealing moves both
-  // ways and starts from the warm design alone when there is one.
-  const bool annealer = s.solver == dse::Solver::sa;
+  auto keep_better = [](std::optional<dse::Design>& best, dse::Design candidate) {
+    if (!best || better(candidate, *best)) best = std::move(candidate);
+  };
   std::optional<dse::Design> best;
-  if (!warm || !annealer) best = run_solver(s.solver, nullptr);
-  if (warm) {
-    dse::Design from_warm = run_solver(s.solver, &*warm);
-    if (!best || better(from_warm, *best)) best = std::move(from_warm);
+  if (warm_start) {
+    // The warm design itself under the new statistics (more zeros never slow a fixed design down, so
+    // a re-optimised design is never slower than the previous one); annealing below moves it on.
+    keep_better(best, dse::evaluate(dse::design_from_json(*warm_start, "threshold-loop warm start"), graph));
+    if (!s.anneal) keep_better(best, run_solver(s.solver, &*best, seed));
+  } else {
+    keep_better(best, run_solver(s.solver, nullptr, seed));
+    if (s.anneal && s.solver != dse::Solver::sa) keep_better(best, run_solver(dse::Solver::sa, nullptr, seed));
   }
-  if (s.anneal && !annealer) {
-    dse::Design annealed = run_solver(dse::Solver::sa, &*best);
-    if (better(annealed, *best)) best = std::move(annealed);
-  }
+  // Simulated annealing from the best so far, repeated while it still gains: every design the loop
+  // compares (the threshold-0 baseline as much as each re-optimisation) is searched to the same
+  // convergence, so a throughput gain comes from the statistics, not from extra search effort.
+  if (s.anneal)
+    for (int round = 0; round < kMaxPolishRounds; ++round) {
+      const double before = best->cost();
+      try {
+        keep_better(best, run_solver(dse::Solver::sa, &*best, seed + 1 + std::uint64_t(round)));
+      } catch (const InputError&) {
+        break;  // annealing found no fitting start from this design: keep what we have
+      }
+      if (!(best->cost() < before - kPolishGain * std::abs(before))) break;
+    }
   return measure(*best);
 }
 

@@ -98,7 +98,7 @@ LoopState run_threshold_job(const ThresholdJob& job, std::ostream& progress) {
   DseHardware hardware(dse);
   ThresholdLoop loop(graph, config, measurer, hardware);
 
-  fs::create_directories(job.outdir);
+  ensure_directory(job.outdir);
   const fs::path checkpoint = job.outdir / kCheckpointFile;
   LoopState state;
   if (job.resume && fs::exists(checkpoint)) {
@@ -143,7 +143,7 @@ LoopState run_threshold_job(const ThresholdJob& job, std::ostream& progress) {
   write_outputs(job.outdir, state, info, weighted_layers(graph));
   if (job.export_onnx) {
     // model.md §8.2 onnx_run: ThresholdedRelu(alpha = t) and the calibration histograms of the final thresholds.
-    fs::create_directories(job.outdir / "models");
+    ensure_directory(job.outdir / "models");
     for (const RunState& r : state.runs) {
       fs::path path = job.outdir / "models" / fs::path(design_file(r)).replace_extension(".onnx");
       frontend::save_onnx(loop.measured_graph(r.thresholds, measurer.calibrate(r.thresholds)), path);

@@ -182,7 +182,10 @@ std::string report_markdown(const LoopState& state, const RunInfo& info, const s
      << " times once the budget is first exceeded; thresholds "
      << (c.accumulate ? "accumulate per ReLU (Q17 corrected)" : "are set to the step (Q17 faithful)") << "; "
      << dse::to_string(c.solver) << " solver"
-     << (c.anneal && c.solver != dse::Solver::sa ? " then simulated annealing from its design (the better kept)" : "")
+     << (c.anneal && c.solver != dse::Solver::sa ? " and simulated annealing" : "")
+     << (c.anneal ? ", then annealing from the best design (warm-started from the previous design inside the loop) until a "
+                    "round gains < 0.2 %; every design gets this effort"
+                  : "")
      << "; seed " << c.seed << ".\n";
   md << "- Threshold-0 design (\"baseline hardware\"): " << fixed(state.baseline_throughput, 1) << " img/s, top-1 "
      << fixed(state.top1_zero, 2) << " % (calibration)";
@@ -311,8 +314,8 @@ std::string sparsity_per_layer_svg(const LoopState& state, const std::vector<std
 
 void write_outputs(const std::filesystem::path& outdir, const LoopState& state, const RunInfo& info,
                    const std::vector<std::string>& layers) {
-  std::filesystem::create_directories(outdir / "designs");
-  std::filesystem::create_directories(outdir / "thresholds");
+  ensure_directory(outdir / "designs");
+  ensure_directory(outdir / "thresholds");
   write_file_atomic(outdir / "iterations.csv", iterations_csv(state));
   write_json_atomic(outdir / "iterations.json", iterations_json(state));
   write_json_atomic(outdir / "summary.json", summary_json(state, info));

@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "sparsedse/common/error.hpp"
+#include "sparsedse/common/memory.hpp"
 #include "sparsedse/data/dataset.hpp"
 
 namespace fs = std::filesystem;
@@ -276,4 +277,60 @@ TEST_CASE("Fashion-MNIST test set from the Debian package", "[data][fmnist]") {
   CHECK(sum == 33456.0);
   CHECK(x[std::size_t((14 + 2) * 32 + 14 + 2)] == 110.0f);
   CHECK(x[0] == 0.0f);
+}
+
+// Regression tests for what fuzzing the IDX reader found (docs/reliability.md) and the memory budget.
+TEST_CASE("idx headers whose sizes overflow or are zero are InputErrors, not crashes", "[data][fuzz]") {
+  TempDir dir;
+  auto error_of = [&](const std::string& images, const std::string& labels) -> std::string {
+    write_bytes(dir / "im.idx", images);
+    write_bytes(dir / "lb.idx", labels);
+    DatasetSpec spec;
+    spec.images = {dir / "im.idx"};
+    spec.labels = dir / "lb.idx";
+    try {
+      Dataset::load(spec);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  using Catch::Matchers::Contains;
+  // N, C, H, W = 2^16 each: 2^64 bytes, which wrapped to 0 and matched an empty data section; the
+  // loader then copied 2^48-byte images out of an empty string.
+  std::string four{'\0', '\0', '\x08', '\x04'};
+  for (int d = 0; d < 4; ++d) four += be32(1u << 16);
+  CHECK_THAT(error_of(four, idx_labels(std::vector<std::uint8_t>(1u << 16, 0))),
+             Contains("im.idx") && Contains("announces 18446744073709551615 data bytes"));
+  // A zero image dimension used to load as empty 1x0x3 images.
+  CHECK_THAT(error_of(idx_images({}, 3, 0, 3), idx_labels({1, 2, 3})),
+             Contains("im.idx") && Contains("IDX header: rows = 0; expected 1 .. 1048576"));
+  // A dimension past int range used to become a negative ImageShape.
+  CHECK_THAT(error_of(idx_images({}, 1, 3, int(0x80000001u)), idx_labels({1})), Contains("IDX header: columns = 2147483649"));
+}
+
+TEST_CASE("datasets larger than the memory budget fail before loading", "[data][memory]") {
+  TempDir dir;
+  struct Restore {
+    ~Restore() { set_memory_budget(0); }
+  } restore;
+  // 3 images of 2x3 and 3 labels: files of 34 and 11 bytes; the loaded copy is 18 bytes more.
+  write_small_idx(dir, false);
+  write_json(dir / "d.json", R"({"format": "idx", "images": "im.idx", "labels": "lb.idx"})");
+  set_memory_budget(34 + 11 + 18);
+  CHECK(Dataset::load(dir / "d.json").size() == 3);
+  set_memory_budget(34 + 11 + 17);
+  CHECK_THROWS_WITH(Dataset::load(dir / "d.json"),
+                    Catch::Contains("d.json: loading 3 images needs 63 B, more than the memory budget of 62 B"));
+  set_memory_budget(30);
+  CHECK_THROWS_WITH(Dataset::load(dir / "d.json"),
+                    Catch::Contains("im.idx: reading the file needs 34 B, more than the memory budget of 30 B"));
+  // A gzip stream is checked while it inflates: 1 MiB of zeros compresses to about 1 KiB.
+  write_gzip(dir / "bomb.gz", std::string(1 << 20, '\0'));
+  set_memory_budget(256 << 10);
+  CHECK_THROWS_WITH(read_maybe_gzip(dir / "bomb.gz"),
+                    Catch::Contains("bomb.gz: decompressing the file needs") &&
+                        Catch::Contains("more than the memory budget of 256.0 KiB"));
+  set_memory_budget(0);
+  CHECK(read_maybe_gzip(dir / "bomb.gz").size() == std::size_t(1) << 20);
 }

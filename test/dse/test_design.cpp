@@ -140,6 +140,34 @@ TEST_CASE("a fixed design takes new histograms only in its sparse layers", "[dse
   CHECK_THROWS_WITH(evaluate(d, missing), Catch::Contains("'c3'"));
 }
 
+TEST_CASE("a fixed design that outgrows the memory bandwidth stalls on it instead of failing to fit", "[dse][design]") {
+  ir::Graph g = residual_net();
+  const Design d = optimised_residual(g);  // optimised for 40 % zeros
+  REQUIRE(d.partitions.size() == 1);
+  StatsMap measured, no_zeros;
+  for (const char* name : {"c2", "c3", "c4"}) {
+    measured[name] = *g.layer(name).sparsity;
+    no_zeros[name] = synthetic_stats(g.layer(name).input_shape().channels, 3, 0.0, 0.0);
+  }
+  // Without zeros the design is slower; give the platform exactly the bandwidth it then uses.
+  Design slow = evaluate(d, no_zeros);
+  slow.platform.memory_bandwidth_gbps = slow.partition_metrics[0].bandwidth.total() / slow.options.rsc_allocation;
+  evaluate(slow);
+  REQUIRE(slow.feasible());
+  REQUIRE(slow.partitions[0].slow_down_factor == 1.0);
+
+  // With the zeros back its layers run faster than its memory can feed them: it stalls and still fits.
+  const Design faster = evaluate(slow, measured);
+  const double bw_max = slow.options.rsc_allocation * slow.platform.memory_bandwidth_gbps;
+  CHECK(faster.partitions[0].slow_down_factor > 1.0);
+  CHECK(faster.partition_metrics[0].bandwidth.total() <= bw_max);
+  CHECK(faster.feasible());
+  CHECK(faster.metrics.throughput >= slow.metrics.throughput);
+  Design unbounded = slow;
+  unbounded.platform.memory_bandwidth_gbps *= 100.0;
+  CHECK(evaluate(unbounded, measured).metrics.throughput > 1.1 * faster.metrics.throughput);
+}
+
 TEST_CASE("dense designs ignore statistics of their dense layers", "[dse][design]") {
   const ir::Graph dense = residual_net();
   OptimiserConfig config;

@@ -282,3 +282,31 @@ TEST_CASE("incremental re-evaluation equals a fresh evaluation", "[hw][partition
     CHECK(ev.partition_model(0).buffer_depth(3, 1) == fresh.partition_model(0).buffer_depth(3, 1));
   }
 }
+
+TEST_CASE("an off-chip edge that changes the stream count keeps the §4.6 product telescoping", "[hw][partition]") {
+  // conv → relu with different stream counts, the relu reading its input from DRAM (no squeeze). The
+  // product Π size_in/size_out after layer j must be size_in(first)/size_out(j), as on on-chip edges.
+  Network net = e2_network();
+  const LayerMetrics conv_alone = evaluate_layer(net.layers[0], ModelOptions{});
+  set_coarse(net.layers[1], conv_alone.streams_out == 2 ? 4 : 2);
+  net.layers[1].stream_inputs = 1;
+  Evaluator ev(net, u250_like(), ModelOptions{});
+  Partition p = whole_network_partition(net, 1);
+  ev.set_partitions({p});
+  const PartitionMetrics& m = ev.evaluate_partition(0, p);
+  REQUIRE(m.squeezes == 0);
+  const LayerMetrics m0 = evaluate_layer(net.layers[0], ModelOptions{});
+  const LayerMetrics m1 = evaluate_layer(net.layers[1], ModelOptions{});
+  REQUIRE(m0.streams_out != m1.streams_in);
+  const double interval = double(m.interval);
+  const double first = double(m0.size_in);
+  const double expected = double(m0.pipeline_depth) / m0.rate_in + interval / first * (first / double(m0.size_out)) +
+                          double(m1.pipeline_depth) / m1.rate_in + interval / double(m1.size_in) * (first / double(m1.size_out));
+  CHECK(m.pipeline_depth == Approx(expected));
+  // Without the correction the product would carry the stream ratio: a visibly different depth.
+  const double untelescoped = expected - interval / double(m1.size_in) * (first / double(m1.size_out)) +
+                              interval / double(m1.size_in) * (first / double(m0.size_out)) *
+                                  (double(m1.size_in) / double(m1.size_out));
+  INFO("telescoped " << expected << ", untelescoped " << untelescoped);
+  CHECK(std::abs(untelescoped - expected) > 1e-3 * expected);
+}

@@ -51,3 +51,33 @@ TEST_CASE("mpirun -np 3 spreads a sweep over the ranks and gives the single-proc
   }
   fs::remove_all(dir);
 }
+
+TEST_CASE("mpirun -np 3 shares annealing chains over the ranks and gives the single-process design",
+          "[job][mpi][dse]") {
+  if (!sparsedse::job::built_with_mpi()) {
+    WARN("built without MPI (-DSPARSEDSE_MPI=OFF): the distributed run is not available to test");
+    return;
+  }
+  const fs::path dir = scratch("mpi_chains");
+  const std::string model = "models/resnet20-fmnist.onnx";
+  auto optimise = [&](const std::string& out) {
+    return std::vector<std::string>{"optimise", model, "--platform", "u250", "--chains", "4", "--seed", "7",
+                                    "-o", (dir / out).string()};
+  };
+  const Result single = run_cli(optimise("single.json"));
+  REQUIRE(single.exit_code == 0);
+  std::vector<std::string> args = {"mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "3", SPARSEDSE_CLI_PATH};
+  for (const std::string& a : optimise("mpi.json")) args.push_back(a);
+  const fs::path io = scratch("mpi_chains_io");
+  const int code = wait_for(spawn(args, io / "out.txt", io / "err.txt"));
+  const std::string err = slurp(io / "err.txt");
+  INFO(err);
+  REQUIRE(code == 0);
+  // Chains 0 and 3 ran on rank 0, 1 on rank 1, 2 on rank 2; rank 0 alone wrote the design.
+  CHECK_THAT(err, Catch::Contains("rank 0 of 3 runs annealing chains 0 3\n") &&
+                      Catch::Contains("rank 1 of 3 runs annealing chains 1\n") &&
+                      Catch::Contains("rank 2 of 3 runs annealing chains 2\n"));
+  CHECK(slurp(dir / "mpi.json") == slurp(dir / "single.json"));
+  fs::remove_all(io);
+  fs::remove_all(dir);
+}

@@ -13,6 +13,10 @@ namespace sparsedse {
 void write_file_atomic(const std::filesystem::path& path, std::string_view contents);
 void write_json_atomic(const std::filesystem::path& path, const nlohmann::json& value, int indent = 2);
 
+// Create `dir` and any missing parents. When that is impossible (a parent is a regular file, no
+// permission, a read-only file system) an InputError names the directory and the reason.
+void ensure_directory(const std::filesystem::path& dir);
+
 // Read a whole file; throws InputError naming the file if it cannot be read.
 std::string read_file(const std::filesystem::path& path);
 

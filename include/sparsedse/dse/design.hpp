@@ -51,7 +51,8 @@ void evaluate(Design& design);
 
 // model.md §8.4 `fixed` mode ("baseline hardware"): the design's sparse layers get the new histograms
 // (by layer name), its dense layers stay dense; folding, partitions and weights reloading are kept.
-// A sparse layer without new statistics is an InputError naming it.
+// A partition whose off-chip traffic now exceeds the bandwidth is slowed down until it fits (memory
+// stalls), as the optimiser does (§7.5). A sparse layer without new statistics is an InputError naming it.
 using StatsMap = std::map<std::string, ir::SparsityStats>;
 Design evaluate(const Design& fixed, const StatsMap& stats);
 // The same with the statistics attached to the graph's layers (as the thresholding loop holds them).

@@ -22,12 +22,17 @@ struct OptimiseOptions {
   int chains = 1;                     // independent SA chains (OpenMP); the best is returned
   std::optional<std::uint64_t> seed;  // overrides annealing.seed
   const Design* warm_start = nullptr; // start from this design's folding, modes and partitions
+  // This process runs only chains first_chain, first_chain + chain_stride, … < chains (MPI ranks share
+  // the chains out; a chain's seed depends on its index alone, so the union equals a single process).
+  int first_chain = 0;
+  int chain_stride = 1;
 };
 
 struct OptimiseResult {
   Design design;
   SolverStats stats;
   double start_cost = 0.0;  // cost of the design the solver started from (after any warm start)
+  int winner_chain = 0;     // SA: the chain index of `design` (the lowest index among equal costs)
 };
 
 // The start design of §7.1 step 4: the graph mapped to hardware (dense or sparse by §3.4), folding 1

@@ -75,6 +75,9 @@ class Engine {
   const ir::Graph& graph() const { return graph_; }
   const Numerics& numerics() const { return numerics_; }
   int threads() const { return threads_; }
+  // Peak bytes of the activation tensors alive at once while run() executes one image (liveness in
+  // topological order); a batch of N needs N times this. run() checks it against the memory budget.
+  std::int64_t activation_bytes_per_image() const { return activation_bytes_per_image_; }
   void set_threshold(const std::string& relu_name, float threshold);  // InputError if not a ReLU
 
   ir::Vertex input_vertex() const { return inputs_.at(0); }
@@ -114,6 +117,7 @@ class Engine {
   std::vector<std::vector<ir::Vertex>> producers_;         // per vertex, by port
   std::vector<FixedFormat> out_format_;                    // per vertex (fixed mode)
   std::vector<std::shared_ptr<const Prepared>> prepared_;  // per vertex (weights in GEMM layout etc.)
+  std::int64_t activation_bytes_per_image_ = 0;
 
   // `storage` (may be null) is recycled as the output's buffer.
   Tensor compute(ir::Vertex v, const std::vector<const Tensor*>& inputs, std::vector<float>* storage) const;

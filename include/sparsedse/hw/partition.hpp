@@ -91,6 +91,9 @@ class PartitionModel {
   struct Squeeze {  // cached squeeze metrics of a site
     int coarse_in = 0, coarse_out = 0;
     bool active = false;
+    // An edge whose consumer streams it from off-chip memory gets no squeeze, but its stream count may
+    // still change (cout/cin here): the §4.6 product Π size_in/size_out must see that change to telescope.
+    double stream_ratio = 1.0;
     LayerMetrics metrics;
     HwLayer layer;
   };

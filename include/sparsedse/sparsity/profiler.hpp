@@ -32,7 +32,9 @@ namespace sparsedse::sparsity {
 inline constexpr std::int64_t kDefaultCalibrationImages = 1000;
 
 struct ProfilerOptions {
-  std::size_t cache_bytes = std::size_t(2) << 30;  // activation cache budget; 0 keeps only the input
+  // Activation cache budget, further capped at half the memory budget (common/memory.hpp); 0 keeps
+  // only the input.
+  std::size_t cache_bytes = std::size_t(2) << 30;
   int batch = 64;                                  // images per engine call
   int threads = 0;                                 // engine and counting threads; <= 0 = all cores
 };

@@ -44,12 +44,13 @@ struct DseSettings {
   hw::ModelOptions model;
   dse::OptimiserConfig optimiser;
   dse::Solver solver = dse::Solver::greedy;
-  bool anneal = true;  // then simulated annealing from the solver's design; the better is kept
+  bool anneal = true;  // then simulated annealing from the best design, until it stops gaining
 };
 
-// optimise(): the solver from scratch and (greedy / rule, which only ever raise folding) from the warm
-// start, then with `anneal` simulated annealing from the best of those; the best feasible design wins
-// (ties keep the earlier candidate). evaluate(): the fixed design with the graph's statistics.
+// optimise(): from scratch, the solver and (with `anneal`) simulated annealing; from a warm start, the
+// warm design re-evaluated on the new statistics (without `anneal`: and the solver from it). Then, with
+// `anneal`, annealing from the best design, repeated while a round gains at least 0.2 %. The best
+// feasible design wins (ties keep the earlier candidate). evaluate(): the fixed design, new statistics.
 class DseHardware : public Hardware {
  public:
   explicit DseHardware(DseSettings settings) : settings_(std::move(settings)) {}
