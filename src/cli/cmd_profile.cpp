@@ -27,6 +27,7 @@ struct ProfileOptions {
   double threshold = 0.0;
   std::string thresholds_file;
   std::string numerics = "fixed:16.8";
+  std::string hist_source = "activations";
   int threads = 0;
   std::string output;
   bool json = false;
@@ -46,6 +47,8 @@ void run_profile(const ProfileOptions& o) {
   if (o.threads < 0) throw InputError("--threads", "expected 0 (all cores) or a positive count");
 
   const engine::Numerics numerics = engine::Numerics::parse(o.numerics, "--numerics");
+  const auto hist_source = sparsity::hist_source_from_string(o.hist_source);
+  if (!hist_source) throw InputError("--hist-source", "expected activations or products, got '" + o.hist_source + "'");
   engine::Thresholds thresholds = o.thresholds_file.empty() ? engine::Thresholds::uniform(float(o.threshold))
                                                             : engine::Thresholds::read(o.thresholds_file);
   const ir::Graph graph = frontend::load_model(o.model);
@@ -55,10 +58,12 @@ void run_profile(const ProfileOptions& o) {
   sparsity::ProfilerOptions options;
   options.cache_bytes = 0;  // one pass, nothing to re-profile
   options.threads = o.threads;
+  options.hist_source = *hist_source;
   sparsity::Profiler profiler(graph, numerics, calibration, options);
   sparsity::Stats stats;
   stats.model = std::filesystem::path(o.model).filename().string();
   stats.numerics = numerics.to_string();
+  stats.hist_source = std::string(sparsity::to_string(*hist_source));
   stats.thresholds = thresholds;
   stats.result = profiler.profile(thresholds);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -110,6 +115,9 @@ void add_profile_command(CLI::App& app) {
   uniform->excludes(file);
   file->excludes(uniform);
   cmd->add_option("--numerics", o->numerics, "float, fixed or fixed:W.F (default fixed:16.8)");
+  cmd->add_option("--hist-source", o->hist_source,
+                  "activations (default: the zeros the hardware's non-zero check sees) or products (upstream's "
+                  "statistic: zero activation x weight products, each window once per filter; model.md Q16)");
   cmd->add_option("--threads", o->threads, "Threads (default 0 = all cores)");
   cmd->add_option("-o,--output", o->output, "Statistics file to write (JSON)")->required();
   cmd->add_flag("--json", o->json, "Print a JSON summary on stdout instead of a table");

@@ -100,7 +100,7 @@ void add_threshold_command(CLI::App& app) {
   cmd->add_option("--policy", o->policy, "uniform | latency-aware | both (default both)");
   cmd->add_option("--hardware", o->hardware, "both | baseline | optimised (default both)");
   cmd->add_option("--step", o->step, "threshold step per iteration (default 0.05)");
-  cmd->add_option("--refinements", o->refinements, "step halvings after the budget is first exceeded (default 2)");
+  cmd->add_option("--refinements", o->refinements, "halvings of a ReLU's step after a raise of it breaks the budget, before it freezes (default 2)");
   cmd->add_option("--budget", o->budget, "allowed top-1 drop in percentage points (default 1.0)");
   cmd->add_option("--calibration", o->calibration, "calibration images (default 1000)");
   cmd->add_option("--test-images", o->test_images, "held-out images for the final accuracy (default 0 = all)");

@@ -11,6 +11,11 @@
 
 namespace sparsedse {
 
+bool path_exists(const std::filesystem::path& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec) && !ec;
+}
+
 namespace fs = std::filesystem;
 
 void write_file_atomic(const fs::path& path, std::string_view contents) {

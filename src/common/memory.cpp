@@ -107,8 +107,13 @@ std::string format_bytes(std::uint64_t bytes) {
 void check_memory_budget(std::uint64_t bytes, const std::string& where, const std::string& what) {
   const std::uint64_t budget = memory_budget();
   if (bytes <= budget) return;
-  throw InputError(where, what + " needs " + format_bytes(bytes) + ", more than the memory budget of " +
-                              format_bytes(budget) + " (raise it with --memory-budget or SPARSEDSE_MEMORY_BUDGET)");
+  std::string need = format_bytes(bytes), have = format_bytes(budget);
+  if (need == have) {  // rounded alike: show the bytes, or "needs 1.5 KiB, more than 1.5 KiB" reads as nonsense
+    need = std::to_string(bytes) + " B";
+    have = std::to_string(budget) + " B";
+  }
+  throw InputError(where, what + " needs " + need + ", more than the memory budget of " + have +
+                              " (raise it with --memory-budget or SPARSEDSE_MEMORY_BUDGET)");
 }
 
 }  // namespace sparsedse

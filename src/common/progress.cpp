@@ -76,10 +76,14 @@ double StreamProgress::elapsed() const {
   return std::chrono::duration<double>(Clock::now() - started_).count();
 }
 
-void StreamProgress::clear_bar() {
-  if (!bar_drawn_) return;
-  out_ << "\r\033[K";  // carriage return + erase line: the next text starts on a clean line
+// Everything one event prints goes out in a single write: stderr is unbuffered, and several processes
+// (mpirun ranks) may share it, so piecewise output would interleave mid-line.
+void StreamProgress::emit(const std::string& text) { out_ << text << std::flush; }
+
+std::string StreamProgress::clear_bar() {
+  if (!bar_drawn_) return {};
   bar_drawn_ = false;
+  return "\r\033[K";  // carriage return + erase line: the next text starts on a clean line
 }
 
 void StreamProgress::start(std::string_view task, std::int64_t total) {
@@ -93,14 +97,13 @@ void StreamProgress::start(std::string_view task, std::int64_t total) {
   switch (style_) {
     case ProgressStyle::quiet: return;
     case ProgressStyle::json:
-      out_ << nlohmann::json{{"event", "start"}, {"task", task_}, {"total", total_}}.dump() << "\n" << std::flush;
+      emit(nlohmann::json{{"event", "start"}, {"task", task_}, {"total", total_}}.dump() + "\n");
       return;
     case ProgressStyle::lines:
-      out_ << prefix_ << task_ << ": started" << (total > 0 ? " (" + std::to_string(total) + ")" : "") << "\n"
-           << std::flush;
+      emit(prefix_ + task_ + ": started" + (total > 0 ? " (" + std::to_string(total) + ")" : "") + "\n");
       return;
     case ProgressStyle::bar:
-      out_ << "\r\033[K" << prefix_ << progress_bar(task_, 0, total_, 0.0) << std::flush;
+      emit("\r\033[K" + prefix_ + progress_bar(task_, 0, total_, 0.0));
       bar_drawn_ = true;
       return;
   }
@@ -118,18 +121,18 @@ void StreamProgress::update(std::int64_t done, std::string_view detail) {
                        {"elapsed_s", elapsed()}};
       if (total_ > 0 && done_ > 0 && done_ < total_) j["eta_s"] = elapsed() / double(done_) * double(total_ - done_);
       if (!detail.empty()) j["message"] = detail_;
-      out_ << j.dump() << "\n" << std::flush;
+      emit(j.dump() + "\n");
       return;
     }
     case ProgressStyle::lines:
       if (now - last_draw_ < line_interval_) return;
       last_draw_ = now;
-      out_ << prefix_ << progress_bar(task_, done_, total_, elapsed(), detail_, 0) << "\n" << std::flush;
+      emit(prefix_ + progress_bar(task_, done_, total_, elapsed(), detail_, 0) + "\n");
       return;
     case ProgressStyle::bar:
       if (now - last_draw_ < kRedraw && done_ < total_) return;
       last_draw_ = now;
-      out_ << "\r\033[K" << prefix_ << progress_bar(task_, done_, total_, elapsed(), detail_) << std::flush;
+      emit("\r\033[K" + prefix_ + progress_bar(task_, done_, total_, elapsed(), detail_));
       bar_drawn_ = true;
       return;
   }
@@ -142,13 +145,12 @@ void StreamProgress::finish() {
   switch (style_) {
     case ProgressStyle::quiet: return;
     case ProgressStyle::json:
-      out_ << nlohmann::json{{"event", "finish"}, {"task", task_}, {"done", done_}, {"elapsed_s", seconds}}.dump()
-           << "\n" << std::flush;
+      emit(nlohmann::json{{"event", "finish"}, {"task", task_}, {"done", done_}, {"elapsed_s", seconds}}.dump() +
+           "\n");
       return;
     case ProgressStyle::lines:
     case ProgressStyle::bar:
-      clear_bar();
-      out_ << prefix_ << task_ << ": done in " << format_duration(seconds) << "\n" << std::flush;
+      emit(clear_bar() + prefix_ + task_ + ": done in " + format_duration(seconds) + "\n");
       return;
   }
 }
@@ -157,19 +159,19 @@ void StreamProgress::log(std::string_view message) {
   switch (style_) {
     case ProgressStyle::quiet: return;
     case ProgressStyle::json:
-      out_ << nlohmann::json{{"event", "log"}, {"message", std::string(message)}}.dump() << "\n" << std::flush;
+      emit(nlohmann::json{{"event", "log"}, {"message", std::string(message)}}.dump() + "\n");
       return;
     case ProgressStyle::lines:
-    case ProgressStyle::bar:
-      clear_bar();
-      out_ << prefix_ << message << "\n";
+    case ProgressStyle::bar: {
+      std::string text = clear_bar() + prefix_ + std::string(message) + "\n";
       // A log line scrolls the bar away: redraw it below.
       if (style_ == ProgressStyle::bar && active_) {
-        out_ << prefix_ << progress_bar(task_, done_, total_, elapsed(), detail_);
+        text += prefix_ + progress_bar(task_, done_, total_, elapsed(), detail_);
         bar_drawn_ = true;
       }
-      out_ << std::flush;
+      emit(text);
       return;
+    }
   }
 }
 

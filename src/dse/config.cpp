@@ -214,7 +214,7 @@ OptimiserConfig find_optimiser_config(const std::string& name_or_path) {
 #endif
   for (const fs::path& dir : dirs) {
     const fs::path file = dir / (name_or_path + ".json");
-    if (fs::exists(file)) return read_optimiser_config(file);
+    if (path_exists(file)) return read_optimiser_config(file);
   }
   throw InputError("optimiser config " + name_or_path, "unknown config (looked for " + name_or_path +
                                                            ".json in $SPARSEDSE_OPTIMISERS and configs/optimisers)");

@@ -364,6 +364,28 @@ json to_json(const Design& d) {
               {"partitions", partitions}};
 }
 
+namespace {
+
+// A design file lists each layer's input shape; an edge whose producer makes another shape than its
+// consumer reads (a hand edit, a design of another model) would make rates meaningless, so it is refused.
+void check_edge_shapes(const hw::HwLayer& from, const hw::HwLayer& to, int port, const JsonFields& lf,
+                       const std::string& producer) {
+  const int channels = to.kind == hw::LayerKind::concat ? to.port_channels[port] : to.channels;
+  const std::int64_t made = from.workload_out();
+  // An inner product reads its input flattened; every other layer reads the producer's rows x cols x channels.
+  const bool same = hw::is_inner_product(to.kind)
+                        ? made == std::int64_t{to.rows} * to.cols * channels
+                        : from.rows_out() == to.rows && from.cols_out() == to.cols && from.channels_out() == channels;
+  if (!same)
+    throw InputError(lf.where("inputs") + "/" + std::to_string(port),
+                     "producer '" + producer + "' outputs " + std::to_string(from.rows_out()) + "x" +
+                         std::to_string(from.cols_out()) + "x" + std::to_string(from.channels_out()) +
+                         " (rows x cols x channels) but this layer reads " + std::to_string(to.rows) + "x" +
+                         std::to_string(to.cols) + "x" + std::to_string(channels) + " on that port");
+}
+
+}  // namespace
+
 Design design_from_json(const json& doc, const std::string& where) {
   const JsonFields root(doc, where);
   root.allow_only({"format", "version", "model", "platform", "options", "objective", "batch_size", "latency",
@@ -418,6 +440,7 @@ Design design_from_json(const json& doc, const std::string& where) {
           throw InputError(lf.where("inputs") + "/" + std::to_string(port),
                            "producer '" + from + "' must be a layer listed earlier (topological order)");
         }
+        check_edge_shapes(d.network.layers[u], d.network.layers[v], static_cast<int>(port), lf, from);
         d.network.connect(u, v, static_cast<int>(port));
       }
       const hw::FoldingSpace& space = d.network.feasible[v];

@@ -1,7 +1,12 @@
 // Packed-panel GEMM with per-ISA micro-kernels chosen at run time (include/sparsedse/engine/gemm.hpp).
 // The micro-kernel is written once with GCC vector extensions; each ISA entry point instantiates it inside
 // a function compiled for that target, so the rest of the build stays portable.
-#pragma GCC optimize("fp-contract=fast")  // FMA in the micro-kernels (exact for the fixed-point path)
+// FMA in the micro-kernels (exact for the fixed-point path).
+#if defined(__clang__)
+#pragma clang fp contract(fast)
+#else
+#pragma GCC optimize("fp-contract=fast")
+#endif
 #include "sparsedse/engine/gemm.hpp"
 
 #include <cstring>

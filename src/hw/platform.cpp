@@ -127,7 +127,7 @@ Platform load_platform(const std::filesystem::path& file) {
 Platform find_platform(const std::string& name_or_path) {
   namespace fs = std::filesystem;
   if (name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".json")) {
-    if (!fs::exists(name_or_path)) throw InputError(name_or_path, "platform file not found");
+    if (!path_exists(name_or_path)) throw InputError(name_or_path, "platform file not found");
     return load_platform(name_or_path);
   }
   std::vector<fs::path> dirs;
@@ -138,7 +138,7 @@ Platform find_platform(const std::string& name_or_path) {
 #endif
   for (const auto& dir : dirs) {
     const fs::path file = dir / (name_or_path + ".json");
-    if (fs::exists(file)) return load_platform(file);
+    if (path_exists(file)) return load_platform(file);
   }
   throw InputError("platform " + name_or_path,
                    "unknown platform (looked for " + name_or_path + ".json in $SPARSEDSE_PLATFORMS and configs/platforms)");

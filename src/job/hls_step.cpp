@@ -59,7 +59,7 @@ std::vector<std::string> emit_hls(const ir::Graph& graph, const data::Dataset& i
 std::vector<report::HlsProject> hls_projects(const fs::path& dir) {
   std::vector<report::HlsProject> out;
   const fs::path file = dir / "hls" / "status.json";
-  if (!fs::exists(file)) return out;
+  if (!path_exists(file)) return out;
   for (const json& e : read_json(file)) {
     report::HlsProject p;
     p.design = e.at("design").get<std::string>();

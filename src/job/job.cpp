@@ -64,7 +64,7 @@ ConfigSource config_source(const JsonFields& f, const std::string& key, const fs
   if (v.is_object()) return {v, f.where(key), "inline"};
   if (!v.is_string()) f.fail(key, "a file name or an inline object, got " + std::string(v.type_name()));
   const fs::path file = resolve(v.get<std::string>(), base_dir);
-  if (!fs::exists(file)) throw InputError(f.where(key), "file not found: " + file.string());
+  if (!path_exists(file)) throw InputError(f.where(key), "file not found: " + file.string());
   return {read_json(file), file.string(), v.get<std::string>()};
 }
 
@@ -74,7 +74,7 @@ DatasetRef dataset_ref(const JsonFields& parent, const std::string& key, const f
   DatasetRef ref;
   ref.text = d.string("dataset");
   ref.file = resolve(ref.text, base_dir);
-  if (!fs::exists(ref.file)) throw InputError(d.where("dataset"), "dataset file not found: " + ref.file.string());
+  if (!path_exists(ref.file)) throw InputError(d.where("dataset"), "dataset file not found: " + ref.file.string());
   data::DatasetSpec::read(ref.file);  // a bad dataset description fails now, not minutes into the run
   ref.images = test ? d.integer_at_least("images", 0, 0) : d.integer_at_least("images", 1, 0);
   return ref;
@@ -150,7 +150,7 @@ ModelRef parse_model_ref(const std::string& text, const fs::path& base_dir, cons
 
 ir::Graph load_model(const ModelRef& ref, const std::string& where) {
   if (ref.is_zoo()) return frontend::zoo_model(ref.zoo, ref.zoo_options);
-  if (!fs::exists(ref.file))
+  if (!path_exists(ref.file))
     throw InputError(where.empty() ? ref.text : where,
                      "model file not found: " + ref.file.string() +
                          (ref.file.filename() == "resnet18-fmnist.onnx" || ref.file.filename() == "resnet20-fmnist.onnx"
@@ -305,7 +305,7 @@ json JobSpec::fingerprint() const {
                   {"image_size", m.zoo_options.image_size}};
     } else {
       j["file"] = m.file.string();
-      j["digest"] = fs::exists(m.file) ? file_digest(m.file) : "missing";
+      j["digest"] = path_exists(m.file) ? file_digest(m.file) : "missing";
     }
     models_json.push_back(j);
   }
@@ -341,7 +341,7 @@ fs::path default_job_file() {
   candidates.push_back(fs::path(SPARSEDSE_SOURCE_DIR) / rel);
 #endif
   for (const fs::path& c : candidates)
-    if (fs::exists(c)) return c;
+    if (path_exists(c)) return c;
   throw InputError(rel.string(), "the default job was not found (looked in ., $SPARSEDSE_DATA_DIR and the source tree)");
 }
 

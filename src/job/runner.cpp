@@ -38,7 +38,7 @@ constexpr const char* kStateDir = ".state";
 constexpr const char* kJobState = "job.json";
 
 bool empty_dir(const fs::path& p) { return fs::is_directory(p) && fs::directory_iterator(p) == fs::directory_iterator(); }
-bool is_run_dir(const fs::path& p) { return fs::exists(p / kStateDir / kJobState); }
+bool is_run_dir(const fs::path& p) { return path_exists(p / kStateDir / kJobState); }
 
 // The first top-level key in which two fingerprints differ (for the resume error).
 std::string first_difference(const json& a, const json& b) {
@@ -53,7 +53,7 @@ std::string first_difference(const json& a, const json& b) {
 enum class Start { fresh, wipe, resume };
 
 Start check_outdir(const fs::path& out, const RunOptions& o, const json& fingerprint) {
-  if (!fs::exists(out)) return Start::fresh;
+  if (!path_exists(out)) return Start::fresh;
   if (!fs::is_directory(out)) throw InputError(out.string(), "exists and is not a directory");
   if (empty_dir(out)) return Start::fresh;
   const bool ours = is_run_dir(out);
@@ -130,11 +130,11 @@ json EntryRun::marker(const std::string& step, const Outputs& outputs) const {
 
 // A step is done when its marker exists and every output it lists still has the recorded bytes.
 bool EntryRun::marker_valid(const fs::path& file) const {
-  if (!fs::exists(file)) return false;
+  if (!path_exists(file)) return false;
   try {
     const json m = read_json(file);
     for (const auto& [name, digest] : m.at("outputs").items())
-      if (!fs::exists(dir_ / name) || file_digest(dir_ / name) != digest.get<std::string>()) return false;
+      if (!path_exists(dir_ / name) || file_digest(dir_ / name) != digest.get<std::string>()) return false;
     return true;
   } catch (const std::exception&) {
     return false;  // a damaged marker: redo the step
@@ -151,7 +151,7 @@ EntryResult EntryRun::run() {
   // Seconds per step, kept across resumes. Wall-clock times vary run to run, so they live in .state,
   // outside the byte-reproducible outputs.
   const fs::path timings_file = state_ / "timings.json";
-  json timings = fs::exists(timings_file) ? read_json(timings_file) : json::object();
+  json timings = path_exists(timings_file) ? read_json(timings_file) : json::object();
   bool redo = false;  // once a step runs, every later step runs too: its inputs may have changed
   for (std::size_t i = 0; i < steps.size(); ++i) {
     const std::string& name = step_names()[i];
@@ -205,6 +205,7 @@ threshold::ProfilerMeasurer& EntryRun::measurer() {
   const engine::Numerics numerics = engine::Numerics::parse(entry_.thresholds.numerics, job_.source + ": /thresholds/numerics");
   sparsity::ProfilerOptions options;
   options.threads = job_.threads;
+  options.hist_source = entry_.thresholds.hist_source;
   measurer_ = std::make_unique<threshold::ProfilerMeasurer>(graph(), numerics, *calibration_, *test_, options);
   return *measurer_;
 }
@@ -241,6 +242,7 @@ EntryRun::Outputs EntryRun::profile() {
   }
   stats.model = entry_.model.text;
   stats.numerics = run_info().numerics;
+  stats.hist_source = std::string(sparsity::to_string(entry_.thresholds.hist_source));
   sparsity::write_stats(dir_ / "sparsity.json", stats);
   double mean = 0.0;
   for (const auto& [name, s] : stats.result.layers) mean += s.mean_sparsity;
@@ -281,7 +283,7 @@ EntryRun::Outputs EntryRun::thresholding() {
 
   const fs::path checkpoint = state_ / "threshold.json";
   threshold::LoopState state;
-  if (fs::exists(checkpoint)) {
+  if (path_exists(checkpoint)) {
     state = threshold::loop_state_from_json(read_json(checkpoint), checkpoint.string());
     if (state.fingerprint == fingerprint) {
       log("thresholding: resuming after " + std::to_string(state.records.size()) + " iterations");
@@ -399,7 +401,7 @@ JobResult run_job(const JobSpec& job, const RunOptions& o) {
 
   // Fail before touching anything when a model file is missing (e.g. the default ResNet-18 not trained yet).
   for (const ModelRef& m : job.models)
-    if (!m.is_zoo() && !fs::exists(m.file)) load_model(m, job.source + ": /model");
+    if (!m.is_zoo() && !path_exists(m.file)) load_model(m, job.source + ": /model");
   const Start start = check_outdir(out, o, fingerprint);
   dist.barrier();  // every rank has checked before rank 0 changes anything
   if (dist.rank() == 0) {

@@ -35,6 +35,7 @@ struct Profiler::Impl {
   std::size_t cache_used = 0;
 
   std::vector<std::optional<WindowZeroHistogram>> hist;  // Convolution / InnerProduct
+  std::vector<WeightZeroMasks> weight_masks;  // hist_source = products only: per Convolution / InnerProduct
   std::vector<std::int64_t> relu_zeros;                   // ReLU output zeros over all images
   std::vector<ir::Vertex> zero_counter;  // per ReLU: the conv whose window count also counts its zeros
   std::vector<float> applied;                             // ReLU thresholds in the engine
@@ -71,6 +72,11 @@ struct Profiler::Impl {
       root[v] = l.kind == ir::LayerKind::Split ? sources[v].at(0) : v;
       if (has_window_statistics(l)) hist[v] = WindowZeroHistogram::for_layer(l);
     }
+    if (options.hist_source == HistSource::products) {
+      weight_masks.resize(n);
+      for (ir::Vertex v : order)
+        if (hist[v]) weight_masks[v] = weight_zero_masks(engine, v);
+    }
     // A ReLU feeding a conv has its zeros counted with that conv's windows: one pass less over the tensor.
     zero_counter.assign(n, kNone);
     for (ir::Vertex v : order)
@@ -87,7 +93,8 @@ struct Profiler::Impl {
   void count_windows(ir::Vertex v, const engine::Tensor& in) {
     const ir::Vertex src = sources[v][0];
     std::int64_t* zeros = zero_counter[src] == v ? &relu_zeros[src] : nullptr;
-    count_layer_windows(graph().layer(v), in, *hist[v], options.threads, zeros);
+    count_layer_windows(graph().layer(v), in, *hist[v], options.threads, zeros,
+                        weight_masks.empty() ? nullptr : &weight_masks[v]);
   }
   bool is_alias(ir::Vertex v) const { return root[v] != v; }
 

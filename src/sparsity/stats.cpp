@@ -103,7 +103,8 @@ json to_json(const Stats& stats) {
   return {{"model", stats.model},         {"thresholds", thresholds_to_json(stats.thresholds)},
           {"images", r.images},           {"top1", r.top1},
           {"top5", r.top5},               {"numerics", stats.numerics},
-          {"layers", layers},             {"relu_zero_fraction", relus}};
+          {"hist_source", stats.hist_source}, {"layers", layers},
+          {"relu_zero_fraction", relus}};
 }
 
 ir::SparsityStats sparsity_stats_from_json(const json& j, const std::string& where) {
@@ -191,6 +192,12 @@ Stats stats_from_json(const json& j, const std::string& where) {
   if (j.contains("numerics")) {
     if (!j.at("numerics").is_string()) throw InputError(path("numerics"), "expected a string like \"fixed:16.8\"");
     stats.numerics = j.at("numerics").get<std::string>();
+  }
+  if (j.contains("hist_source")) {
+    const json& h = j.at("hist_source");
+    if (!h.is_string() || (h != "activations" && h != "products"))
+      throw InputError(path("hist_source"), "expected \"activations\" or \"products\"");
+    stats.hist_source = h.get<std::string>();
   }
   if (j.contains("thresholds")) stats.thresholds = thresholds_from_json(j.at("thresholds"), path("thresholds"));
   ProfileResult& r = stats.result;

@@ -1,6 +1,8 @@
 #include "sparsedse/sparsity/window_histogram.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -29,7 +31,63 @@ std::int64_t zeros_in(const float* __restrict p, std::int64_t n) {
   return total;
 }
 
+// Zero indicators of the part of the zero-padded plane that some window touches (padding = 1).
+void mark_padded_zeros(const float* plane, int rows, int cols, const ir::Window& w, int padded_rows, int padded_cols,
+                       std::vector<std::uint8_t>& zeros) {
+  zeros.resize(std::size_t(padded_rows) * padded_cols);
+  for (int r = 0; r < padded_rows; ++r) {
+    std::uint8_t* z = zeros.data() + std::size_t(r) * padded_cols;
+    const int src = r - w.pad_top;
+    if (src < 0 || src >= rows) {
+      std::fill(z, z + padded_cols, std::uint8_t(1));
+      continue;
+    }
+    const float* line = plane + std::size_t(src) * cols;
+    const int c0 = std::min(w.pad_left, padded_cols), c1 = std::clamp(w.pad_left + cols, c0, padded_cols);
+    std::fill(z, z + c0, std::uint8_t(1));
+    mark_zeros(line + (c0 - w.pad_left), z + c0, c1 - c0);
+    std::fill(z + c1, z + padded_cols, std::uint8_t(1));
+  }
+}
+
 }  // namespace
+
+std::string_view to_string(HistSource source) {
+  return source == HistSource::products ? "products" : "activations";
+}
+
+std::optional<HistSource> hist_source_from_string(std::string_view name) {
+  if (name == "activations") return HistSource::activations;
+  if (name == "products") return HistSource::products;
+  return std::nullopt;
+}
+
+WeightZeroMasks weight_zero_masks(const engine::Engine& engine, ir::Vertex v) {
+  const ir::Layer& l = engine.graph().layer(v);
+  if (!has_window_statistics(l)) throw std::invalid_argument("layer '" + l.name + "' has no window statistics");
+  const bool fixed = engine.numerics().mode == engine::Numerics::Mode::Fixed;
+  const std::vector<std::int64_t> raw = fixed ? engine.quantized_weights(v) : std::vector<std::int64_t>{};
+  auto is_zero = [&](std::size_t i) { return fixed ? raw[i] == 0 : l.weights[Eigen::Index(i)] == 0.0f; };
+  const bool conv = l.kind == ir::LayerKind::Convolution;
+  const int channels = conv ? l.input_shape().channels : int(l.input_shape().elements());
+  const int groups = conv ? l.groups : 1, k2 = conv ? l.window.kernel_size() : 1;
+  if (k2 > 64) throw std::invalid_argument("layer '" + l.name + "': products statistics need windows of at most 64");
+  const int group_channels = channels / groups, group_filters = l.filters / groups;
+  WeightZeroMasks masks(static_cast<std::size_t>(channels));
+  for (int c = 0; c < channels; ++c) {
+    const int g = c / group_channels, local = c % group_channels;
+    std::map<std::uint64_t, std::int64_t> count;
+    for (int f = g * group_filters; f < (g + 1) * group_filters; ++f) {
+      const std::size_t base = (std::size_t(f) * group_channels + std::size_t(local)) * std::size_t(k2);
+      std::uint64_t m = 0;
+      for (int k = 0; k < k2; ++k)
+        if (is_zero(base + std::size_t(k))) m |= std::uint64_t{1} << k;
+      ++count[m];
+    }
+    masks[std::size_t(c)].assign(count.begin(), count.end());
+  }
+  return masks;
+}
 
 WindowZeroHistogram::WindowZeroHistogram(int channels, int kernel_rows, int kernel_cols)
     : channels_(channels), kernel_rows_(kernel_rows), kernel_cols_(kernel_cols) {
@@ -123,20 +181,7 @@ void count_plane_windows(const float* plane, int rows, int cols, const ir::Windo
 
   const int padded_rows = (out_rows - 1) * sr + kr;  // rows and columns some window touches
   const int padded_cols = (out_cols - 1) * sc + kc;
-  s.zeros.resize(std::size_t(padded_rows) * padded_cols);
-  for (int r = 0; r < padded_rows; ++r) {
-    std::uint8_t* z = s.zeros.data() + std::size_t(r) * padded_cols;
-    const int src = r - w.pad_top;
-    if (src < 0 || src >= rows) {
-      std::fill(z, z + padded_cols, std::uint8_t(1));
-      continue;
-    }
-    const float* line = plane + std::size_t(src) * cols;
-    const int c0 = std::min(w.pad_left, padded_cols), c1 = std::clamp(w.pad_left + cols, c0, padded_cols);
-    std::fill(z, z + c0, std::uint8_t(1));
-    mark_zeros(line + (c0 - w.pad_left), z + c0, c1 - c0);
-    std::fill(z + c1, z + padded_cols, std::uint8_t(1));
-  }
+  mark_padded_zeros(plane, rows, cols, w, padded_rows, padded_cols, s.zeros);
 
   const int bins = kr * kc + 1;
   s.column_zeros.resize(std::size_t(padded_cols));
@@ -176,14 +221,44 @@ void count_plane_windows(const float* plane, int rows, int cols, const ir::Windo
     row[z] += std::int64_t(part[z]) + part[bins + z] + part[2 * bins + z] + part[3 * bins + z];
 }
 
+void count_plane_product_windows(const float* plane, int rows, int cols, const ir::Window& w,
+                                 std::span<const std::pair<std::uint64_t, std::int64_t>> masks,
+                                 std::span<std::int64_t> row, WindowScratch& s) {
+  // Trained weights are seldom exactly zero: with one all-nonzero mask this is the activation
+  // statistic, each window counted once per filter.
+  if (masks.size() == 1 && masks[0].first == 0) {
+    std::vector<std::int64_t> once(row.size(), 0);
+    count_plane_windows(plane, rows, cols, w, once, s);
+    for (std::size_t z = 0; z < row.size(); ++z) row[z] += once[z] * masks[0].second;
+    return;
+  }
+  const int kr = w.kernel_rows, kc = w.kernel_cols, sr = w.stride_rows, sc = w.stride_cols;
+  const int out_rows = ir::window_output_size(rows, kr, sr, w.pad_top, w.pad_bottom);
+  const int out_cols = ir::window_output_size(cols, kc, sc, w.pad_left, w.pad_right);
+  if (out_rows <= 0 || out_cols <= 0) return;
+  const int padded_rows = (out_rows - 1) * sr + kr, padded_cols = (out_cols - 1) * sc + kc;
+  mark_padded_zeros(plane, rows, cols, w, padded_rows, padded_cols, s.zeros);
+  for (int i = 0; i < out_rows; ++i)
+    for (int j = 0; j < out_cols; ++j) {
+      std::uint64_t a = 0;  // the window's zero activations, bit k = position k
+      for (int y = 0; y < kr; ++y) {
+        const std::uint8_t* z = s.zeros.data() + std::size_t(i * sr + y) * padded_cols + std::size_t(j) * sc;
+        for (int x = 0; x < kc; ++x) a |= std::uint64_t(z[x]) << (y * kc + x);
+      }
+      for (const auto& [m, filters] : masks) row[std::size_t(std::popcount(a | m))] += filters;
+    }
+}
+
 void count_layer_windows(const ir::Layer& layer, const engine::Tensor& input, WindowZeroHistogram& hist,
-                         int threads, std::int64_t* input_zeros) {
+                         int threads, std::int64_t* input_zeros, const WeightZeroMasks* masks) {
   const std::int64_t image_size = input.image_size();
   if (image_size != layer.input_shape().elements() || std::int64_t(input.data.size()) != image_size * input.batch)
     throw std::invalid_argument("count_layer_windows: input of '" + layer.name + "' is " +
                                 ir::to_string(input.shape) + ", expected " + ir::to_string(layer.input_shape()));
   const int batch = input.batch;
   const int team = threads > 0 ? threads : omp_get_max_threads();
+  if (masks && std::int64_t(masks->size()) != hist.channels())
+    throw std::invalid_argument("count_layer_windows: weight masks of '" + layer.name + "' do not match its channels");
 
   if (layer.kind == ir::LayerKind::InnerProduct) {  // each element is a 1×1 window; rows are disjoint
     if (hist.channels() != image_size || hist.kernel_size() != 1)
@@ -195,8 +270,15 @@ void count_layer_windows(const ir::Layer& layer, const engine::Tensor& input, Wi
       std::int64_t zeros = 0;
       for (int n = 0; n < batch; ++n) zeros += input.image(n)[e] == 0.0f;
       auto r = hist.row(int(e));
-      r[1] += zeros;
-      r[0] += batch - zeros;
+      if (masks) {  // a zero input zeroes every product; a non-zero one only those of zero weights
+        for (const auto& [m, filters] : (*masks)[std::size_t(e)]) {
+          r[1] += zeros * filters + (m ? (batch - zeros) * filters : 0);
+          r[0] += m ? 0 : (batch - zeros) * filters;
+        }
+      } else {
+        r[1] += zeros;
+        r[0] += batch - zeros;
+      }
       total += zeros;
     }
     if (input_zeros) *input_zeros += total;
@@ -225,8 +307,11 @@ void count_layer_windows(const ir::Layer& layer, const engine::Tensor& input, Wi
     for (std::int64_t item = 0; item < items; ++item) {
       const int n = int(item / s.channels), c = int(item % s.channels);
       const float* p = input.image(n) + std::size_t(c) * plane;
-      count_plane_windows(p, s.rows, s.cols, layer.window,
-                          {mine + std::size_t(c) * hist.bins(), std::size_t(hist.bins())}, scratch);
+      const std::span<std::int64_t> row{mine + std::size_t(c) * hist.bins(), std::size_t(hist.bins())};
+      if (masks)
+        count_plane_product_windows(p, s.rows, s.cols, layer.window, (*masks)[std::size_t(c)], row, scratch);
+      else
+        count_plane_windows(p, s.rows, s.cols, layer.window, row, scratch);
       if (input_zeros) total += zeros_in(p, std::int64_t(plane));  // the plane is still in cache
     }
   }

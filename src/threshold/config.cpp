@@ -28,7 +28,7 @@ std::vector<Policy> parse_policies(const std::string& text, const std::string& w
 ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std::string& where) {
   JsonFields f(doc, where);
   f.allow_only({"policy", "hardware", "step", "refinements", "budget", "calibration", "test_images", "max_iterations", "accumulate",
-                "sparse_only", "bottleneck", "max_threshold", "numerics", "solver", "anneal", "seed"});
+                "sparse_only", "bottleneck", "max_threshold", "numerics", "hist_source", "solver", "anneal", "seed"});
   ThresholdConfig c;
   c.policies = parse_policies(f.choice("policy", {"uniform", "latency-aware", "both"}, "both"), f.where("policy"));
   std::string hw = f.choice("hardware", {"both", "baseline", "optimised"}, "both");
@@ -48,6 +48,7 @@ ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std:
   c.numerics = f.string("numerics", c.numerics);
   if (c.numerics != "float" && c.numerics != "fixed" && c.numerics.rfind("fixed:", 0) != 0)
     f.fail("numerics", "\"fixed\", \"fixed:W.F\" or \"float\", got \"" + c.numerics + "\"");
+  c.hist_source = *sparsity::hist_source_from_string(f.choice("hist_source", {"activations", "products"}, "activations"));
   c.solver = dse::solver_from_string(f.choice("solver", {"greedy", "sa", "rule"}, "greedy"));
   c.anneal = f.boolean("anneal", c.anneal);
   long long seed = f.integer_at_least("seed", 0, 0);
@@ -74,6 +75,7 @@ nlohmann::json to_json(const ThresholdConfig& c) {
           {"bottleneck", c.relievable_bottleneck ? "relievable" : "slowest"},
           {"max_threshold", c.max_threshold},
           {"numerics", c.numerics},
+          {"hist_source", sparsity::to_string(c.hist_source)},
           {"solver", dse::to_string(c.solver)},
           {"anneal", c.anneal},
           {"seed", c.seed}};

@@ -94,6 +94,7 @@ LoopState run_threshold_job(const ThresholdJob& job, std::ostream& progress) {
 
   sparsity::ProfilerOptions popts;
   popts.threads = job.threads;
+  popts.hist_source = config.hist_source;
   ProfilerMeasurer measurer(graph, numerics, calibration, test, popts);
   DseHardware hardware(dse);
   ThresholdLoop loop(graph, config, measurer, hardware);
@@ -101,7 +102,7 @@ LoopState run_threshold_job(const ThresholdJob& job, std::ostream& progress) {
   ensure_directory(job.outdir);
   const fs::path checkpoint = job.outdir / kCheckpointFile;
   LoopState state;
-  if (job.resume && fs::exists(checkpoint)) {
+  if (job.resume && path_exists(checkpoint)) {
     state = loop_state_from_json(read_json(checkpoint), checkpoint.string());
     if (state.fingerprint != fingerprint) {
       std::string key = first_difference(state.fingerprint, fingerprint);

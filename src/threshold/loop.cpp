@@ -1,5 +1,6 @@
 #include "sparsedse/threshold/loop.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "sparsedse/common/error.hpp"
@@ -64,8 +65,10 @@ LoopState ThresholdLoop::initial_state(json fingerprint) const {
     run.measure_baseline = baseline;
     run.measure_optimised = optimised;
     run.thresholds = zeros;
-    run.step = config_.step;
-    run.refinements_left = config_.refinements;
+    for (const auto& r : relus_) {
+      run.steps[r] = config_.step;
+      run.refinements_left[r] = config_.refinements;
+    }
     s.runs.push_back(std::move(run));
   };
   const bool b = config_.measures_baseline(), o = config_.measures_optimised();
@@ -153,16 +156,27 @@ bool ThresholdLoop::advance(LoopState& state, RunState& run) {
   const std::size_t run_index = std::size_t(&run - state.runs.data());
   const BottleneckRule rule{config_.sparse_only, config_.relievable_bottleneck,
                             config_.relievable_bottleneck && run.guide == Guide::baseline};
+  FrozenRelus frozen;
+  for (const auto& [relu, step] : run.steps)
+    if (step == 0.0) frozen.insert(relu);
   std::vector<std::string> bottlenecks;
   if (run.policy == Policy::latency_aware)
-    bottlenecks = slowest_sensitive_layers(graph_, run.guide_layers, rule);
-  std::vector<std::string> relus = relus_to_raise(run.policy, graph_, run.guide_layers, rule);
-  ThresholdMap candidate = raise(run.thresholds, relus, {run.step, config_.accumulate, config_.max_threshold});
+    bottlenecks = slowest_sensitive_layers(graph_, run.guide_layers, rule, frozen);
+  std::vector<std::string> relus = relus_to_raise(run.policy, graph_, run.guide_layers, rule, frozen);
+  ThresholdMap candidate = run.thresholds;
+  double largest_step = 0.0;
+  for (const std::string& r : relus) {
+    const double step = run.steps.at(r);
+    candidate = raise(candidate, {r}, {step, config_.accumulate, config_.max_threshold});
+    largest_step = std::max(largest_step, step);
+  }
 
   if (candidate == run.thresholds) {
-    // Nothing rises (every chosen ReLU is at the cap, or no partition has a layer a ReLU can relieve).
+    // Nothing rises: every ReLU the policy would raise is frozen or at the cap, or no partition has a
+    // layer a ReLU can relieve.
     run.done = true;
-    run.stop_reason = "no threshold can rise further";
+    run.stop_reason = !frozen.empty() ? "accuracy budget reached: the ReLUs the policy would raise are frozen"
+                                 : "no threshold can rise further";
     run.top1_test = test_top1(run.thresholds);
     return false;
   }
@@ -170,16 +184,23 @@ bool ThresholdLoop::advance(LoopState& state, RunState& run) {
   {
     const sparsity::ProfileResult& p = calibrate(candidate);
     rec = record_of(run, iteration, candidate, p);
-    rec.step = run.step;
+    rec.step = largest_step;
     rec.bottlenecks = bottlenecks;
     rec.raised = relus;
     rec.accepted = !exceeds_budget(state.top1_zero - rec.top1, config_.budget);
     if (!rec.accepted) {
-      // Roll back: the accepted thresholds stay. Resolve the cliff with a smaller step, or stop.
-      if (run.refinements_left > 0) {
-        run.step = std::round(run.step / 2 * 1e12) / 1e12;
-        --run.refinements_left;
-      } else {
+      // Roll back: the accepted thresholds stay. Each raised ReLU retries with half its step, or freezes.
+      for (const std::string& r : relus) {
+        double& step = run.steps.at(r);
+        int& left = run.refinements_left.at(r);
+        if (left > 0) {
+          step = std::round(step / 2 * 1e12) / 1e12;
+          --left;
+        } else {
+          step = 0.0;
+        }
+      }
+      if (std::all_of(run.steps.begin(), run.steps.end(), [](const auto& s) { return s.second == 0.0; })) {
         run.done = true;
         run.stop_reason = "accuracy budget exceeded";
       }

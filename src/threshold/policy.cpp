@@ -65,12 +65,15 @@ bool threshold_sensitive(const ir::Graph& graph, ir::Vertex layer) {
 }
 
 std::vector<std::string> slowest_sensitive_layers(const ir::Graph& graph, const PartitionLatencies& partitions,
-                                                  const BottleneckRule& rule) {
+                                                  const BottleneckRule& rule, const FrozenRelus& frozen) {
   auto candidate = [&](const LayerLatency& node) {
     if (!graph.contains(node.layer)) return false;  // Squeeze adapters and other hardware-only layers
     if (rule.sparse_only && !node.sparse) return false;
     if (rule.above_floor && node.latency <= node.floor) return false;
-    return threshold_sensitive(graph, graph.vertex(node.layer));
+    const ir::Vertex v = graph.vertex(node.layer);
+    if (!graph.layer(v).is_weighted()) return false;
+    const std::vector<std::string> relus = feeding_relus(graph, v);
+    return std::any_of(relus.begin(), relus.end(), [&](const std::string& r) { return !frozen.count(r); });
   };
   std::vector<std::string> slowest;
   for (const auto& partition : partitions) {
@@ -100,11 +103,15 @@ std::vector<std::string> relu_names(const ir::Graph& graph) {
 }
 
 std::vector<std::string> relus_to_raise(Policy policy, const ir::Graph& graph, const PartitionLatencies& partitions,
-                                        const BottleneckRule& rule) {
-  if (policy == Policy::uniform) return relu_names(graph);
+                                        const BottleneckRule& rule, const FrozenRelus& frozen) {
   std::set<std::string> relus;  // each ReLU at most once per iteration, even if it feeds two bottlenecks
-  for (const std::string& layer : slowest_sensitive_layers(graph, partitions, rule))
-    for (std::string& r : feeding_relus(graph, graph.vertex(layer))) relus.insert(std::move(r));
+  if (policy == Policy::uniform) {
+    for (std::string& r : relu_names(graph)) relus.insert(std::move(r));
+  } else {
+    for (const std::string& layer : slowest_sensitive_layers(graph, partitions, rule, frozen))
+      for (std::string& r : feeding_relus(graph, graph.vertex(layer))) relus.insert(std::move(r));
+  }
+  for (const std::string& r : frozen) relus.erase(r);
   return {relus.begin(), relus.end()};
 }
 

@@ -11,7 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kStateVersion = 1;
+constexpr int kStateVersion = 2;  // 2: per-ReLU steps and refinements
 
 json optional_number(const std::optional<double>& v) { return v ? json(*v) : json(); }
 
@@ -140,7 +140,7 @@ json to_json(const LoopState& s) {
                     {"measure_optimised", r.measure_optimised},
                     {"thresholds", thresholds},
                     {"accepted_iteration", r.accepted_iteration},
-                    {"step", r.step},
+                    {"steps", r.steps},
                     {"refinements_left", r.refinements_left},
                     {"iteration", r.iteration},
                     {"done", r.done},
@@ -185,7 +185,7 @@ LoopState loop_state_from_json(const json& j, const std::string& where) {
   for (std::size_t i = 0; i < runs.size(); ++i) {
     JsonFields r(runs[i], where, json_path("/runs", i));
     r.allow_only({"name", "policy", "guide", "measure_baseline", "measure_optimised", "thresholds",
-                  "accepted_iteration", "step", "refinements_left", "iteration", "done", "stop_reason", "design",
+                  "accepted_iteration", "steps", "refinements_left", "iteration", "done", "stop_reason", "design",
                   "guide_layers", "top1_test"});
     RunState run;
     run.name = r.string("name");
@@ -196,8 +196,11 @@ LoopState loop_state_from_json(const json& j, const std::string& where) {
     run.measure_optimised = r.boolean("measure_optimised", true);
     run.thresholds = thresholds_from(r.object("thresholds"));
     run.accepted_iteration = int(r.integer_at_least("accepted_iteration", 0, 0));
-    run.step = r.positive("step");
-    run.refinements_left = int(r.integer_at_least("refinements_left", 0, 0));
+    run.steps = thresholds_from(r.object("steps"));  // >= 0 each; 0 = frozen
+    const JsonFields left = r.object("refinements_left");
+    for (const auto& [relu, value] : left.json().items()) run.refinements_left[relu] = int(left.integer_at_least(relu, 0, 0));
+    for (const auto& [relu, step] : run.steps)
+      if (!run.refinements_left.count(relu)) r.fail("refinements_left", "an entry for every ReLU of `steps` ('" + relu + "' missing)");
     run.iteration = int(r.integer_at_least("iteration", 0, 0));
     run.done = r.boolean("done", false);
     run.stop_reason = r.string("stop_reason", "");

@@ -57,7 +57,7 @@ OnnxTensor read_tensor_pb(const fs::path& path) {
   } else {
     out.values.resize(std::size_t(n));
     if (t.raw_data().size() != std::size_t(n) * 4) throw std::runtime_error(path.string() + ": bad raw_data size");
-    std::memcpy(out.values.data(), t.raw_data().data(), t.raw_data().size());  // little-endian host
+    if (n > 0) std::memcpy(out.values.data(), t.raw_data().data(), t.raw_data().size());  // little-endian host
   }
   return out;
 }

@@ -83,7 +83,7 @@ TEST_CASE("models: logits match the framework's on 100 test images (float)", "[e
   }
 }
 
-TEST_CASE("models: top-1 on the full test set equals the framework's (resnet20, float)", "[engine][models]") {
+TEST_CASE("models: top-1 on the full test set equals the framework's (resnet20, float)", "[engine][models][slow]") {
   for (const Shipped& m : shipped_models({"resnet20-fmnist"})) {
     const engine::Engine engine(frontend::load_model(m.onnx), float_numerics(), 0);
     const engine::EvalResult r = engine::evaluate(engine, data::Dataset::load(kTestSet));

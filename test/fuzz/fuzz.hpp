@@ -24,16 +24,21 @@ namespace fs = std::filesystem;
 // memory budget (an InputError) before allocating, which is what this checks.
 inline constexpr std::uint64_t kMemoryBudget = std::uint64_t(256) << 20;
 
-// One scratch directory per process (libFuzzer -jobs/-fork run several), removed at exit.
+// One scratch directory per process (libFuzzer -jobs/-fork run several), removed at exit. In memory
+// (/dev/shm) when there is one: every input is written there first.
+inline fs::path scratch_path() {
+  std::error_code ec;
+  const fs::path base = fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm") : fs::temp_directory_path();
+  return base / ("sparsedse-fuzz-" + std::to_string(::getpid()));
+}
 inline const fs::path& scratch() {
   static const fs::path dir = [] {
-    fs::path d = fs::temp_directory_path() / ("sparsedse-fuzz-" + std::to_string(::getpid()));
-    fs::create_directories(d);
+    fs::create_directories(scratch_path());
     std::atexit([] {
       std::error_code ec;
-      fs::remove_all(fs::temp_directory_path() / ("sparsedse-fuzz-" + std::to_string(::getpid())), ec);
+      fs::remove_all(scratch_path(), ec);
     });
-    return d;
+    return scratch_path();
   }();
   return dir;
 }

@@ -157,7 +157,9 @@ void require_geometry(const ir::Layer& l) {
 
 template <class L>
 void check_layer(Fixture& fx, const std::string& name) {
-  INFO("layer " << name << ", fine " << L::fine << ", streams " << L::coarse_in << ", skip " << L::skip);
+  // Copies: streaming binds a reference, which would odr-use the C++14 header's in-class constants.
+  INFO("layer " << name << ", fine " << unsigned(L::fine) << ", streams " << unsigned(L::coarse_in) << ", skip "
+                << bool(L::skip));
   const ir::Vertex v = fx.graph.vertex(name);
   require_geometry<L>(fx.graph.layer(v));
   REQUIRE(fx.engine->weight_format(v) == hwtest::kData);

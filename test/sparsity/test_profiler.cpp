@@ -295,3 +295,96 @@ TEST_CASE("float numerics profile too", "[sparsity][profiler]") {
   Profiler fresh(g, numerics, set.data, options);
   CHECK(r == fresh.profile(t));
 }
+
+TEST_CASE("hist_source products: zero products per window and filter, against a brute-force count (Q16)",
+          "[sparsity][profiler]") {
+  RandomDataset set(9);
+  ir::Graph g = ten_class_net(4, false);
+  // Zero weights of three kinds: exact zeros, one whole filter, and weights that are non-zero in float
+  // but round to 0 in the 16.8 weight format (|w| < 2^-9).
+  for (ir::Vertex v = 0; v < g.size(); ++v) {
+    ir::Layer& l = g.layer(v);
+    if (!sparsity::has_window_statistics(l)) continue;
+    const Eigen::Index per_filter = l.weights.size() / l.filters;
+    for (Eigen::Index i = 0; i < l.weights.size(); ++i) {
+      if (i % 5 == 0) l.weights[i] = 0.0f;
+      if (i % 7 == 3) l.weights[i] = 1e-4f;
+      if (i / per_filter == 1) l.weights[i] = 0.0f;
+    }
+  }
+  const engine::Thresholds t = uniform(0.1f);
+  for (const bool fixed : {false, true}) {
+    INFO((fixed ? "fixed:16.8" : "float"));
+    engine::Numerics numerics;
+    if (!fixed) numerics.mode = engine::Numerics::Mode::Float;
+    ProfilerOptions options;
+    options.threads = 2;
+    options.hist_source = sparsity::HistSource::products;
+    const ProfileResult r = Profiler(g, numerics, set.data, options).profile(t);
+    options.hist_source = sparsity::HistSource::activations;
+    const ProfileResult plain = Profiler(g, numerics, set.data, options).profile(t);
+    CHECK(r.top1 == plain.top1);
+
+    ir::Graph thresholded = g;
+    engine::apply_thresholds(thresholded, t);
+    engine::Engine e(thresholded, numerics, 2);
+    engine::Tensor x(9, {2, 12, 12});
+    set.data.fill(0, 9, x.data.data());
+    Recorder rec;
+    e.run(x, &rec);
+    for (const char* name : {"conv_a", "conv_b", "conv_skip", "conv_g", "fc"}) {
+      INFO(name);
+      const ir::Layer& l = g.layer(name);
+      const engine::Tensor& in = rec.inputs.at(name).at(0);
+      const bool ip = l.kind == ir::LayerKind::InnerProduct;
+      const ir::Window w = ip ? ir::Window{} : l.window;
+      const int kr = w.kernel_rows, kc = w.kernel_cols, groups = ip ? 1 : l.groups;
+      const ir::Shape s = ip ? ir::Shape{int(l.input_shape().elements()), 1, 1} : l.input_shape();
+      const int cg = s.channels / groups, fg = l.filters / groups;
+      auto weight_zero = [&](int f, int c, int k) {
+        const float value = l.weights[Eigen::Index((std::size_t(f) * cg + std::size_t(c % cg)) * (kr * kc) + k)];
+        return fixed ? quantize_data(double(value), numerics.weight_format(name)) == 0 : value == 0.0f;
+      };
+      std::vector<std::vector<std::int64_t>> counts(std::size_t(s.channels), std::vector<std::int64_t>(kr * kc + 1, 0));
+      for (int n = 0; n < in.batch; ++n)
+        for (int c = 0; c < s.channels; ++c)
+          for (int top = -w.pad_top; top + kr <= s.rows + w.pad_bottom; top += w.stride_rows)
+            for (int left = -w.pad_left; left + kc <= s.cols + w.pad_right; left += w.stride_cols)
+              for (int f = (c / cg) * fg; f < (c / cg + 1) * fg; ++f) {
+                int zeros = 0;
+                for (int i = top; i < top + kr; ++i)
+                  for (int j = left; j < left + kc; ++j)
+                    zeros += (i < 0 || j < 0 || i >= s.rows || j >= s.cols) ||
+                             in.image(n)[(std::size_t(c) * s.rows + i) * s.cols + j] == 0.0f ||
+                             weight_zero(f, c, (i - top) * kc + (j - left));
+                ++counts[std::size_t(c)][std::size_t(zeros)];
+              }
+      CHECK(r.layers.at(name).counts == counts);
+      // Zero weights only add zeros: never less sparse than the activations alone.
+      CHECK(r.layers.at(name).mean_sparsity > plain.layers.at(name).mean_sparsity);
+    }
+  }
+}
+
+TEST_CASE("hist_source products without zero weights is the activation statistic, once per filter",
+          "[sparsity][profiler]") {
+  RandomDataset set(7);
+  const ir::Graph g = ten_class_net(5, false);
+  ProfilerOptions options;
+  options.threads = 2;
+  // Float: no weight of the random network is zero (in 16.8 fixed point some small ones round to 0).
+  engine::Numerics numerics;
+  numerics.mode = engine::Numerics::Mode::Float;
+  const ProfileResult plain = Profiler(g, numerics, set.data, options).profile(uniform(0.0f));
+  options.hist_source = sparsity::HistSource::products;
+  const ProfileResult r = Profiler(g, numerics, set.data, options).profile(uniform(0.0f));
+  for (const auto& [name, stats] : plain.layers) {
+    INFO(name);
+    const ir::Layer& l = g.layer(name);
+    const std::int64_t filters_per_channel = l.filters / (l.kind == ir::LayerKind::Convolution ? l.groups : 1);
+    for (std::size_t c = 0; c < stats.counts.size(); ++c)
+      for (std::size_t z = 0; z < stats.counts[c].size(); ++z)
+        CHECK(r.layers.at(name).counts[c][z] == stats.counts[c][z] * filters_per_channel);
+    CHECK(r.layers.at(name).mean_sparsity == Approx(stats.mean_sparsity).epsilon(1e-12));
+  }
+}

@@ -65,11 +65,13 @@ void expect_error(const json& j, std::initializer_list<const char*> parts) {
 
 TEST_CASE("stats file round trip", "[sparsity][stats]") {
   auto s = sample();
+  s.hist_source = "products";
   auto path = temp_dir() / "stats.json";
   sparsity::write_stats(path, s);
   auto back = sparsity::read_stats(path);
   CHECK(back.model == s.model);
   CHECK(back.numerics == s.numerics);
+  CHECK(back.hist_source == "products");
   CHECK(back.thresholds.default_threshold == s.thresholds.default_threshold);
   CHECK(back.thresholds.per_relu == s.thresholds.per_relu);
   CHECK(back.result == s.result);
@@ -109,6 +111,8 @@ TEST_CASE("stats reader rejects malformed statistics", "[sparsity][stats]") {
   // Wrong number of bins (K²+1 = 10 expected).
   expect_error(with([](json& j) { j["layers"]["conv_b"]["histogram"][0].erase(9); }),
                {"bad.json", "/layers/conv_b/histogram/0", "10 entries"});
+  expect_error(with([](json& j) { j["hist_source"] = "weights"; }),
+               {"bad.json", "/hist_source", "expected \"activations\" or \"products\""});
   // Row not summing to 1.
   expect_error(with([](json& j) { j["layers"]["conv_b"]["histogram"][0][8] = 0.7; }),
                {"bad.json", "/layers/conv_b/histogram/0", "sums to"});

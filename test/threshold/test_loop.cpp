@@ -115,6 +115,80 @@ TEST_CASE("latency-aware runs raise the ReLUs behind each partition's bottleneck
   CHECK(run_named(s, "latency-aware/baseline-hw").iteration == 6);
 }
 
+TEST_CASE("latency-aware: a ReLU that breaks the budget halves its own step, then freezes; the run goes on",
+          "[threshold]") {
+  ir::Graph g = network();
+  ThresholdConfig c;
+  c.policies = {Policy::latency_aware};
+  c.hardware = HardwareMode::baseline;
+  c.step = 0.02;
+  c.refinements = 1;
+  WorldMeasurer m(g);
+  m.knee["r3"] = 0.0;  // r3 costs 20·t points from its first step; the others only past 0.05
+  WorldHardware h;
+  auto run_loop = [&](const ThresholdConfig& config) {
+    ThresholdLoop loop(g, config, m, h);
+    LoopState s = loop.initial_state({{"test", 1}});
+    loop.run(s);
+    return s;
+  };
+
+  SECTION("fixed design: hand-worked") {
+    LoopState s = run_loop(c);
+    auto recs = records_of(s, "latency-aware/baseline-hw");
+    // Partition 0's interval is the dense c1, so only partition 1 is worked on: c4/sc (r3), c5 (r4) and
+    // fc (r5) start at 700 cycles; ties go to the smaller name; a rolled-back raise leaves the guide as is.
+    //  1 c4 r3 0.02 (loss 0.4)  2 c5 r4 0.02  3 fc r5 0.02  4 c4 r3 0.04 (0.8)  5 c5 r4 0.04  6 fc r5 0.04
+    //  7 c4 r3 0.06 (1.2): rolled back, r3's step → 0.01  8 c4 r3 0.05 (1.0 = budget): kept, c4 and sc 600
+    //  9 c5 r4 0.06 (1.2): rolled back, r4 → 0.01  10 c5 r4 0.05: kept  11 fc r5 0.06: rolled back, r5 → 0.01
+    // 12 fc r5 0.05: kept (all 600)  13 c4 r3 0.06: rolled back, r3 has no refinement left: frozen.
+    // Then c4 and sc (600, fed only by the frozen r3) hold the fixed design's interval: nothing can help.
+    const std::vector<Names> raised = {{},     {"r3"}, {"r4"}, {"r5"}, {"r3"}, {"r4"}, {"r5"},
+                                       {"r3"}, {"r3"}, {"r4"}, {"r4"}, {"r5"}, {"r5"}, {"r3"}};
+    const std::vector<double> steps = {0, 0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 0.01, 0.02, 0.01, 0.02, 0.01, 0.01};
+    const std::vector<bool> accepted = {true, true, true,  true, true, true,  true,
+                                        false, true, false, true, false, true, false};
+    REQUIRE(recs.size() == raised.size());
+    for (std::size_t i = 0; i < recs.size(); ++i) {
+      CAPTURE(i);
+      CHECK(recs[i]->raised == raised[i]);
+      CHECK(recs[i]->step == steps[i]);
+      CHECK(recs[i]->accepted == accepted[i]);
+    }
+    const RunState& run = run_named(s, "latency-aware/baseline-hw");
+    CHECK(run.stop_reason == "accuracy budget reached: the ReLUs the policy would raise are frozen");
+    CHECK(run.iteration == 13);
+    CHECK(run.steps == ThresholdMap{{"r1", 0.02}, {"r2", 0.02}, {"r3", 0.0}, {"r4", 0.01}, {"r5", 0.01}});
+    CHECK(run.refinements_left == std::map<std::string, int>{{"r1", 1}, {"r2", 1}, {"r3", 0}, {"r4", 0}, {"r5", 0}});
+    CHECK(run.thresholds == ThresholdMap{{"r1", 0.0}, {"r2", 0.0}, {"r3", 0.05}, {"r4", 0.05}, {"r5", 0.05}});
+    CHECK(final_record(s, run).top1 == Approx(89.0));
+  }
+
+  SECTION("re-optimised design: after r3 freezes, the other bottlenecks keep rising") {
+    c.hardware = HardwareMode::optimised;
+    c.max_iterations = 40;
+    LoopState s = run_loop(c);
+    auto recs = records_of(s, "latency-aware/optimised-hw");
+    std::size_t frozen_at = 0;
+    for (std::size_t i = 1; i < recs.size() && !frozen_at; ++i)
+      if (!recs[i]->accepted && recs[i]->step == 0.01 &&
+          std::count(recs[i]->raised.begin(), recs[i]->raised.end(), "r3"))
+        frozen_at = i;
+    REQUIRE(frozen_at > 0);
+    int accepted_after = 0;
+    for (std::size_t i = frozen_at + 1; i < recs.size(); ++i) {
+      CAPTURE(i);
+      CHECK(std::count(recs[i]->raised.begin(), recs[i]->raised.end(), "r3") == 0);
+      if (recs[i]->accepted) ++accepted_after;
+    }
+    CHECK(accepted_after > 0);
+    const RunState& run = run_named(s, "latency-aware/optimised-hw");
+    CHECK(run.steps.at("r3") == 0.0);
+    CHECK(90.0 - final_record(s, run).top1 <= c.budget + 1e-9);
+    CHECK(run.thresholds.at("r1") > 0.0);  // partition 0 (re-optimised: c2 and c3 sparse) rose too
+  }
+}
+
 TEST_CASE("thresholds never fall and the kept result respects the budget", "[threshold]") {
   ir::Graph g = network();
   for (double budget : {0.5, 1.0, 3.0}) {
@@ -261,6 +335,10 @@ TEST_CASE("threshold config: defaults, validation and errors naming file and key
   CHECK(c.calibration == 200);
   CHECK_FALSE(c.measures_optimised());
   CHECK(threshold_config_from_json(to_json(c), "t.json").step == 0.05);
+  CHECK(d.hist_source == sparsity::HistSource::activations);
+  const auto products = threshold_config_from_json({{"hist_source", "products"}}, "t.json");
+  CHECK(products.hist_source == sparsity::HistSource::products);
+  CHECK(threshold_config_from_json(to_json(products), "t.json").hist_source == sparsity::HistSource::products);
 
   auto error_of = [](const nlohmann::json& j) {
     try {
@@ -277,6 +355,7 @@ TEST_CASE("threshold config: defaults, validation and errors naming file and key
   CHECK(error_of({{"budget", -1}}).find("/budget") != std::string::npos);
   CHECK(error_of({{"calibration", 0}}).find("/calibration") != std::string::npos);
   CHECK(error_of({{"numerics", "double"}}).find("/numerics") != std::string::npos);
+  CHECK(error_of({{"hist_source", "weights"}}).find("t.json: /hist_source") != std::string::npos);
 }
 
 TEST_CASE("a checkpoint with a bad field is an InputError naming it", "[threshold]") {

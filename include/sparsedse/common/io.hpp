@@ -17,6 +17,11 @@ void write_json_atomic(const std::filesystem::path& path, const nlohmann::json& 
 // permission, a read-only file system) an InputError names the directory and the reason.
 void ensure_directory(const std::filesystem::path& dir);
 
+// Whether `path` names something that exists. Unlike std::filesystem::exists it never throws: a path
+// that cannot even be looked up (too long, a component that is a file) does not exist for a reader,
+// which then reports "not found" naming the path.
+bool path_exists(const std::filesystem::path& path);
+
 // Read a whole file; throws InputError naming the file if it cannot be read.
 std::string read_file(const std::filesystem::path& path);
 

@@ -46,7 +46,8 @@ class StreamProgress : public Progress {
   void set_prefix(std::string prefix) { prefix_ = std::move(prefix); }
 
  private:
-  void clear_bar();
+  void emit(const std::string& text);
+  std::string clear_bar();
   double elapsed() const;
   std::ostream& out_;
   ProgressStyle style_;

@@ -25,6 +25,7 @@
 #include "sparsedse/engine/engine.hpp"
 #include "sparsedse/ir/graph.hpp"
 #include "sparsedse/sparsity/stats.hpp"
+#include "sparsedse/sparsity/window_histogram.hpp"
 
 namespace sparsedse::sparsity {
 
@@ -37,6 +38,7 @@ struct ProfilerOptions {
   std::size_t cache_bytes = std::size_t(2) << 30;
   int batch = 64;                                  // images per engine call
   int threads = 0;                                 // engine and counting threads; <= 0 = all cores
+  HistSource hist_source = HistSource::activations;  // Q16: `products` reproduces upstream's statistic
 };
 
 // What the last profile() call did (for tests and benchmarks).

@@ -1,7 +1,7 @@
 #pragma once
 // Profile results and the standalone sparsity statistics file (model.md §5.1):
 //   {"model": ..., "thresholds": {"default": t0, "relu": {...}}, "images": N, "top1": ..., "top5": ...,
-//    "numerics": "fixed:16.8",
+//    "numerics": "fixed:16.8", "hist_source": "activations" | "products",
 //    "layers": {"<conv node>": {"kernel": [Kr, Kc], "channels": C, "windows": W,
 //                               "histogram": [[p_0 .. p_K²] per channel], "counts": [[...]],
 //                               "channel_sparsity": [s_c], "mean_sparsity": s}},
@@ -32,6 +32,7 @@ struct ProfileResult {
 struct Stats {
   std::string model;
   std::string numerics;          // Numerics::to_string(), e.g. "fixed:16.8"
+  std::string hist_source = "activations";  // what a window's zeros are (window_histogram.hpp, Q16)
   engine::Thresholds thresholds;
   ProfileResult result;
   std::string source;            // file it was read from (for error messages); not written

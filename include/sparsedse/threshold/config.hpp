@@ -3,7 +3,7 @@
 //   {"policy": "uniform" | "latency-aware" | "both", "hardware": "both" | "baseline" | "optimised",
 //    "step": 0.05, "refinements": 2, "budget": 1.0, "calibration": 1000, "test_images": 0, "max_iterations": 40,
 //    "accumulate": true, "sparse_only": true, "bottleneck": "relievable" | "slowest",
-//    "max_threshold": 8.0, "numerics": "fixed",
+//    "max_threshold": 8.0, "numerics": "fixed", "hist_source": "activations",
 //    "solver": "greedy" | "sa" | "rule", "anneal": true, "seed": 0}
 // Every key is optional; unknown keys are InputErrors naming the file and the key.
 #include <cstdint>
@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sparsedse/dse/optimise.hpp"
+#include "sparsedse/sparsity/window_histogram.hpp"
 #include "sparsedse/threshold/policy.hpp"
 
 namespace sparsedse::threshold {
@@ -48,6 +49,7 @@ struct ThresholdConfig {
   bool relievable_bottleneck = true;
   double max_threshold = 8.0;       // no threshold rises past this (an absolute activation value)
   std::string numerics = "fixed";   // "fixed", "fixed:W.F" or "float" (engine::Numerics::parse)
+  sparsity::HistSource hist_source = sparsity::HistSource::activations;  // Q16
   dse::Solver solver = dse::Solver::greedy;  // model.md §7.5: greedy is the default inside the loop
   // Ours: after the solver, simulated annealing warm-started from its design; the better design is kept
   // (for the threshold-0 design as for every re-optimisation, so both hardware modes get the same effort).

@@ -2,8 +2,11 @@
 // The ReLU thresholding loop (model.md §8.2): start from thresholds 0 and the design optimised for
 // them (the "baseline hardware"), then repeatedly raise thresholds by a policy (§8.3), re-profile
 // the calibration set, and measure the fixed baseline design and a design re-optimised for the new
-// statistics (§8.4), until the top-1 drop exceeds the budget (that step is rolled back; the step may
-// first be halved `refinements` times), no threshold can rise, or the iteration limit is reached.
+// statistics (§8.4), until no ReLU the policy would raise can rise within the top-1 budget, no threshold
+// can rise, or the iteration limit is reached. A raise that breaks the budget is rolled back and halves
+// the step of each ReLU it raised, up to `refinements` times per ReLU; after that the ReLU is frozen.
+// Uniform raises every ReLU alike, so this is one global step; the latency-aware policy moves on to
+// the next bottleneck whose ReLUs can still rise (ours: upstream stops at the first broken budget).
 //
 // The loop sees the world through two interfaces, so the control logic is independent of how
 // accuracy and throughput are obtained: a Measurer (profiler + test set, see backends.hpp) and a
@@ -95,8 +98,10 @@ struct RunState {
 
   ThresholdMap thresholds;       // last accepted
   int accepted_iteration = 0;    // its iteration number
-  double step = 0.0;             // current step (halved on each refinement)
-  int refinements_left = 0;
+  // Per ReLU: its current step, halved on each of its refinements; 0 = frozen (even its smallest
+  // step broke the budget, and other thresholds only rise, so it never rises again).
+  ThresholdMap steps;
+  std::map<std::string, int> refinements_left;
   int iteration = 0;             // last completed iteration
   bool done = false;
   std::string stop_reason;

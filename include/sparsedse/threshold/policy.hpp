@@ -4,6 +4,7 @@
 // latencies of a hardware design; they never run inference or the optimiser.
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,16 +56,20 @@ struct BottleneckRule {
   bool exact_interval = false;
 };
 
+// ReLUs that may not rise (frozen by the loop): a layer all of whose feeding ReLUs are frozen is no
+// bottleneck candidate (under `exact_interval` it then blocks its partition), and they are never raised.
+using FrozenRelus = std::set<std::string>;
+
 // The bottleneck a threshold can relieve in each partition: among the threshold-sensitive layers that
 // pass `rule`, the one with the largest latency; ties go to the smaller name. A partition without such
 // a layer (or blocked by `exact_interval`) contributes nothing. One entry per contributing partition.
 std::vector<std::string> slowest_sensitive_layers(const ir::Graph& graph, const PartitionLatencies& partitions,
-                                                  const BottleneckRule& rule = {});
+                                                  const BottleneckRule& rule = {}, const FrozenRelus& frozen = {});
 
 // The ReLUs an iteration raises: every ReLU (uniform) or the union of the feeding ReLUs of each
-// partition's slowest sensitive layer (latency-aware). Name-sorted; each ReLU at most once.
-std::vector<std::string> relus_to_raise(Policy policy, const ir::Graph& graph,
-                                        const PartitionLatencies& partitions, const BottleneckRule& rule = {});
+// partition's slowest sensitive layer (latency-aware), less the frozen ones. Name-sorted; each ReLU at most once.
+std::vector<std::string> relus_to_raise(Policy policy, const ir::Graph& graph, const PartitionLatencies& partitions,
+                                        const BottleneckRule& rule = {}, const FrozenRelus& frozen = {});
 
 // Every ReLU of the graph, name-sorted.
 std::vector<std::string> relu_names(const ir::Graph& graph);
