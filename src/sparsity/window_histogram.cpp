@@ -227,9 +227,9 @@ void count_plane_product_windows(const float* plane, int rows, int cols, const i
   // Trained weights are seldom exactly zero: with one all-nonzero mask this is the activation
   // statistic, each window counted once per filter.
   if (masks.size() == 1 && masks[0].first == 0) {
-    std::vector<std::int64_t> once(row.size(), 0);
-    count_plane_windows(plane, rows, cols, w, once, s);
-    for (std::size_t z = 0; z < row.size(); ++z) row[z] += once[z] * masks[0].second;
+    s.once.assign(row.size(), 0);
+    count_plane_windows(plane, rows, cols, w, s.once, s);
+    for (std::size_t z = 0; z < row.size(); ++z) row[z] += s.once[z] * masks[0].second;
     return;
   }
   const int kr = w.kernel_rows, kc = w.kernel_cols, sr = w.stride_rows, sc = w.stride_cols;

@@ -74,6 +74,7 @@ struct WindowScratch {
   std::vector<std::uint16_t> column_zeros;   // zeros per column over the Kr rows of one window row
   std::vector<std::uint16_t> window_zeros;   // zeros per window of one output row
   std::vector<std::uint32_t> bins;           // four interleaved partial histograms
+  std::vector<std::int64_t> once;            // products statistic: one plane's counts before × filters
 };
 
 // Adds the windows of one rows×cols channel plane to `row` (K²+1 bins).
