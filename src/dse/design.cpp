@@ -347,7 +347,7 @@ json to_json(const Design& d) {
     peak.uram = std::max(peak.uram, m.resources.uram);
     if (slowest < 0 || m.cycles > d.partition_metrics[slowest].cycles) slowest = static_cast<int>(i);
   }
-  return json{{"format", "sparsedse-design"},
+  json doc{{"format", "sparsedse-design"},
               {"version", kFormatVersion},
               {"model", d.model},
               {"platform", hw::to_json(d.platform)},
@@ -362,6 +362,11 @@ json to_json(const Design& d) {
               {"bottleneck", slowest >= 0 ? node_name(d.network, d.partition_metrics[slowest].bottleneck) : ""},
               {"resources", resources_json(peak)},  // peak over partitions (one is loaded at a time)
               {"partitions", partitions}};
+  if (d.options.network_mode == hw::NetworkMode::pipelined) {  // one FPGA per partition (model.md §4.7)
+    doc["ethernet"] = d.metrics.ethernet_s;
+    doc["steady_throughput"] = d.metrics.steady_throughput;
+  }
+  return doc;
 }
 
 namespace {
@@ -389,7 +394,8 @@ void check_edge_shapes(const hw::HwLayer& from, const hw::HwLayer& to, int port,
 Design design_from_json(const json& doc, const std::string& where) {
   const JsonFields root(doc, where);
   root.allow_only({"format", "version", "model", "platform", "options", "objective", "batch_size", "latency",
-                   "throughput", "cycles", "reconfiguration", "feasible", "bottleneck", "resources", "partitions"});
+                   "throughput", "cycles", "reconfiguration", "ethernet", "steady_throughput", "feasible", "bottleneck",
+                   "resources", "partitions"});
   if (root.string("format") != "sparsedse-design") root.fail("format", "\"sparsedse-design\"");
   if (root.integer("version") != kFormatVersion) root.fail("version", std::to_string(kFormatVersion));
   Design d;

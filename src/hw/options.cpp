@@ -73,6 +73,8 @@ constexpr std::array<std::pair<const char*, Interleaving>, 2> kInterleaving{
     {{"snake", Interleaving::snake}, {"naive", Interleaving::naive}}};
 constexpr std::array<std::pair<const char*, ResourceModel>, 1> kResourceModel{{{"chisel_linear", ResourceModel::chisel_linear}}};
 constexpr std::array<std::pair<const char*, ReconfCount>, 2> kReconf{{{"p", ReconfCount::p}, {"p_minus_1", ReconfCount::p_minus_1}}};
+constexpr std::array<std::pair<const char*, NetworkMode>, 2> kNetworkMode{
+    {{"sequential", NetworkMode::sequential}, {"pipelined", NetworkMode::pipelined}}};
 
 double number(const nlohmann::json& v, const std::string& where, double lo, double hi) {
   if (!v.is_number()) throw InputError(where, "expected a number, got " + v.dump());
@@ -121,6 +123,7 @@ ModelOptions parse_model_options(const nlohmann::json& j, const std::string& whe
     else if (key == "interleaving") o.interleaving = parse_enum(v, at, kInterleaving);
     else if (key == "resource_model") o.resource_model = parse_enum(v, at, kResourceModel);
     else if (key == "reconf_count") o.reconf_count = parse_enum(v, at, kReconf);
+    else if (key == "network_mode") o.network_mode = parse_enum(v, at, kNetworkMode);
     else if (key == "sparse_inner_product") o.sparse_inner_product = boolean(v, at);
     else if (key == "data_width") o.data_width = width(v, at);
     else if (key == "weight_width") o.weight_width = width(v, at);
@@ -145,6 +148,7 @@ nlohmann::json to_json(const ModelOptions& o) {
       {"interleaving", enum_name(o.interleaving, kInterleaving)},
       {"resource_model", enum_name(o.resource_model, kResourceModel)},
       {"reconf_count", enum_name(o.reconf_count, kReconf)},
+      {"network_mode", enum_name(o.network_mode, kNetworkMode)},
       {"sparse_inner_product", o.sparse_inner_product},
       {"data_width", o.data_width},
       {"weight_width", o.weight_width},

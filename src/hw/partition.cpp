@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "sparsedse/hw/permutation.hpp"
 #include "sparsedse/hw/primitives.hpp"
 
 namespace sparsedse::hw {
@@ -36,6 +37,7 @@ void PartitionModel::rebuild(const Network& net, const Partition& p) {
   outputs_.clear();
   input_nodes_.clear();
   output_nodes_.clear();
+  leaving_.clear();
   for (int i = 0; i < n; ++i) {
     const int v = nodes_[i];
     const HwLayer& l = net.layers[v];
@@ -49,10 +51,10 @@ void PartitionModel::rebuild(const Network& net, const Partition& p) {
     for (int port = 0; port < l.ports_in; ++port)
       if (!fed[port]) inputs_.push_back({i, port});
     if (static_cast<int>(inputs_.size()) > input_first_[i]) input_nodes_.push_back(v);
-    bool leaves = net.out_edges[v].empty();
+    bool leaves = net.out_edges[v].empty(), elsewhere = false;
     for (int e : net.out_edges[v]) {
       if (local_[net.edges[e].to] < 0) {
-        leaves = true;
+        leaves = elsewhere = true;
         continue;
       }
       out_[i].push_back(e);
@@ -63,6 +65,7 @@ void PartitionModel::rebuild(const Network& net, const Partition& p) {
       outputs_.push_back(i);
       output_nodes_.push_back(v);
     }
+    if (elsewhere) leaving_.push_back(i);
   }
   input_first_[n] = static_cast<int>(inputs_.size());
 
@@ -136,6 +139,20 @@ void PartitionModel::rebuild(const Network& net, const Partition& p) {
     merges_.push_back(std::move(m));
   }
 
+  // ChannelPermute sites (§5.4, hls.md §3.4): weighted layers whose permutation cannot fold. Whether
+  // one is charged depends on the folding and the statistics, so it is decided in evaluate().
+  permutes_.clear();
+  permute_of_.assign(n, -1);
+  for (int i = 0; i < n; ++i) {
+    const int v = nodes_[i];
+    if (!is_weighted(net.layers[v].kind) || permutation_fold_producer(net, v, nodes_) >= 0) continue;
+    Permute q;
+    q.local = i;
+    q.pixels = flattened_pixels(net, v);
+    permute_of_[i] = static_cast<int>(permutes_.size());
+    permutes_.push_back(std::move(q));
+  }
+
   edge_squeeze_.assign(internal_edges_.size(), Squeeze{});
   input_squeeze_.assign(inputs_.size(), Squeeze{});
   output_squeeze_.assign(outputs_.size(), Squeeze{});
@@ -165,6 +182,45 @@ void PartitionModel::update_squeeze(Squeeze& s, bool active, int rows, int cols,
   q.weight_width = o.weight_width;
   q.acc_width = o.acc_width;
   s.metrics = evaluate_layer(q, o);
+}
+
+bool PartitionModel::update_permute(Permute& q, const HwLayer& l, const ModelOptions& o) {
+  q.active = false;
+  if (!is_sparse(l.kind) || !l.sparsity) return false;
+  const int streams = l.streams_in();
+  bool moves = false;
+  if (q.pixels <= 1) {
+    moves = l.sparsity->moves_streams(streams, std::max(1, l.folding.fine), l.skip_all_zero_window, o.interleaving);
+  } else {
+    // An InnerProduct over a flattened H×W×C tensor: tabulated once per profile (this allocates).
+    if (q.table_of != l.sparsity.get()) {
+      q.divisors = factors(l.sparsity->channels());
+      q.moves.assign(q.divisors.size() * 4, 0);
+      for (std::size_t d = 0; d < q.divisors.size(); ++d)
+        for (int skip = 0; skip < 2; ++skip)
+          for (int il = 0; il < 2; ++il)
+            q.moves[(d * 2 + skip) * 2 + il] =
+                interleaving_moves_streams(*l.sparsity, q.divisors[d], 1, skip == 1,
+                                           il == 0 ? Interleaving::snake : Interleaving::naive, q.pixels);
+      q.table_of = l.sparsity.get();
+    }
+    const auto it = std::lower_bound(q.divisors.begin(), q.divisors.end(), streams);
+    if (it == q.divisors.end() || *it != streams) throw std::logic_error("ChannelPermute: infeasible stream count");
+    const std::size_t d = static_cast<std::size_t>(it - q.divisors.begin());
+    moves = q.moves[(d * 2 + (l.skip_all_zero_window ? 1 : 0)) * 2 + (o.interleaving == Interleaving::naive ? 1 : 0)];
+  }
+  if (!moves) return false;
+  const std::int64_t words = l.workload_in();
+  const std::int64_t group = is_inner_product(l.kind) ? words : l.channels;
+  if (q.words != words || q.group != group || q.streams != streams || q.data_width != l.data_width) {  // cached
+    q.words = words;
+    q.group = group;
+    q.streams = streams;
+    q.data_width = l.data_width;
+    q.metrics = channel_permute_metrics(words, group, streams, l.data_width);
+  }
+  q.active = true;
+  return true;
 }
 
 PartitionModel::State PartitionModel::step(State s, const LayerMetrics& m, double interval) const {
@@ -201,6 +257,8 @@ void PartitionModel::merge_depths(Merge& m, const Network& net, const std::vecto
   State best{};
   auto finish = [&]() {
     if (current < 0) return;
+    if (permute_of_[current] >= 0 && permutes_[permute_of_[current]].active)
+      delay_step(best.pd, best.prod, permutes_[permute_of_[current]].metrics);
     delay_step(best.pd, best.prod, metrics[nodes_[current]]);
     best.count = 0;
     region_state_[current] = best;
@@ -299,6 +357,16 @@ const PartitionMetrics& PartitionModel::evaluate(const Network& net, const Parti
   add_squeezes(edge_squeeze_);
   add_squeezes(input_squeeze_);
   add_squeezes(output_squeeze_);
+  // ChannelPermute in front of a sparse layer whose interleaving cannot fold (§5.4): counts like a Squeeze.
+  for (Permute& q : permutes_) {
+    if (!update_permute(q, net.layers[nodes_[q.local]], o)) continue;
+    ++r.permutes;
+    raw += q.metrics.resources;
+    if (q.metrics.latency > r.interval) {
+      r.interval = q.metrics.latency;
+      r.bottleneck = nodes_[q.local];
+    }
+  }
 
   // Shortcut FIFOs (§2.4, §6.5).
   for (Merge& m : merges_) {
@@ -328,7 +396,9 @@ const PartitionMetrics& PartitionModel::evaluate(const Network& net, const Parti
         else s.prod *= sq.stream_ratio;
         consider(s);
       }
-      state_[i] = step(best.count < 0 ? State{} : best, metrics[nodes_[i]], interval);
+      State in = best.count < 0 ? State{} : best;
+      if (permute_of_[i] >= 0 && permutes_[permute_of_[i]].active) in = step(in, permutes_[permute_of_[i]].metrics, interval);
+      state_[i] = step(in, metrics[nodes_[i]], interval);
     }
     State best{-1, 0.0, 1.0};
     for (std::size_t k = 0; k < outputs_.size(); ++k) {
@@ -343,7 +413,9 @@ const PartitionMetrics& PartitionModel::evaluate(const Network& net, const Parti
     for (int i = n - 1; i >= 0; --i) {
       double tail = 0.0;
       for (int e : out_[i]) tail = std::max(tail, longest_[local_[net.edges[e].to]]);
-      longest_[i] = static_cast<double>(metrics[nodes_[i]].pipeline_depth) + tail;
+      const bool permuted = permute_of_[i] >= 0 && permutes_[permute_of_[i]].active;
+      longest_[i] = static_cast<double>(metrics[nodes_[i]].pipeline_depth) +
+                    (permuted ? static_cast<double>(permutes_[permute_of_[i]].metrics.pipeline_depth) : 0.0) + tail;
     }
     r.pipeline_depth = longest_[inputs_.empty() ? 0 : inputs_.front().local];
   }
@@ -359,6 +431,8 @@ const PartitionMetrics& PartitionModel::evaluate(const Network& net, const Parti
   }
   r.cycles = trunc_int((static_cast<double>(slowed) * p.batch_size + r.pipeline_depth) * wr +
                        static_cast<double>(wr - 1) * static_cast<double>(size_wr));
+  r.stage_cycles = static_cast<double>(slowed) * p.batch_size * wr + r.pipeline_depth * (wr - 1) +
+                   static_cast<double>(wr - 1) * static_cast<double>(size_wr);
   r.latency_s = static_cast<double>(r.cycles) / (platform.clock_mhz * 1e6);
 
   // Bandwidth (§4.6), Gbit/s.
@@ -411,6 +485,17 @@ const PartitionMetrics& PartitionModel::evaluate(const Network& net, const Parti
   ut.bandwidth = r.bandwidth.total() / platform.memory_bandwidth_gbps;
   r.fits_resources = ut.lut <= rsc && ut.ff <= rsc && ut.dsp <= rsc && ut.bram <= ram && ut.uram <= ram;
   r.fits_bandwidth = ut.bandwidth <= rsc;
+
+  // Inter-FPGA edges (§4.7 pipelined, §6.9 Ethernet port width): each edge to another partition carries
+  // the producer's whole output at the partition's rate and must fit the Ethernet payload per cycle.
+  for (int i : leaving_)
+    r.ethernet_bits_per_cycle =
+        std::max(r.ethernet_bits_per_cycle, static_cast<double>(net.layers[nodes_[i]].workload_out()) * o.data_width / t);
+  if (o.network_mode == NetworkMode::pipelined) {
+    const double port = static_cast<double>(platform.ethernet_port_width());
+    ut.ethernet = port > 0 ? r.ethernet_bits_per_cycle / port : (r.ethernet_bits_per_cycle > 0 ? 1e9 : 0.0);
+    r.fits_ethernet = r.ethernet_bits_per_cycle <= port;
+  }
   return r;
 }
 
@@ -419,6 +504,13 @@ std::int64_t PartitionModel::buffer_depth(int node, int port) const {
   if (i < 0 || merge_of_[i] < 0) return 2;
   const Merge& m = merges_[merge_of_[i]];
   return port >= 0 && port < static_cast<int>(m.depth.size()) ? m.depth[port] : 2;
+}
+
+std::vector<int> PartitionModel::permuted_layers() const {
+  std::vector<int> out;
+  for (const Permute& q : permutes_)
+    if (q.active) out.push_back(nodes_[q.local]);
+  return out;
 }
 
 std::vector<SqueezeSite> PartitionModel::squeezes() const {

@@ -79,6 +79,7 @@ nlohmann::json budget_json(const ResourceBudget& b) {
 Platform parse_platform(const nlohmann::json& j, const std::string& where) {
   check_keys(j, where, {"device", "resources", "usable", "system", "ethernet", "notes"});
   Platform p;
+  p.source = where;
   if (!j.contains("device")) throw InputError(where + ".device", "missing required section");
   check_keys(j["device"], where + ".device", {"name", "part", "board"});
   p.name = text(j["device"], "name", where + ".device", true);
@@ -118,6 +119,26 @@ Platform parse_platform(const nlohmann::json& j, const std::string& where) {
     if (e.contains("latency")) p.ethernet_latency_s = positive(e, "latency", at, 0.0, true);
   }
   return p;
+}
+
+namespace {
+
+[[noreturn]] void missing_ethernet(const Platform& p, const char* field) {
+  throw InputError((p.source.empty() ? "platform " + p.name : p.source) + ".ethernet." + field,
+                   "missing field: network_mode \"pipelined\" runs one partition per FPGA linked by Ethernet and "
+                   "needs ethernet.bandwidth (Gbit/s) and ethernet.latency (s) in the platform");
+}
+
+}  // namespace
+
+std::int64_t Platform::ethernet_port_width() const {
+  if (!ethernet_bandwidth_gbps) missing_ethernet(*this, "bandwidth");
+  return static_cast<std::int64_t>(*ethernet_bandwidth_gbps * (576.0 - 10 - 20 - 8) / 576.0 / (clock_mhz / 1000.0));
+}
+
+double Platform::ethernet_latency() const {
+  if (!ethernet_latency_s) missing_ethernet(*this, "latency");
+  return *ethernet_latency_s;
 }
 
 Platform load_platform(const std::filesystem::path& file) {

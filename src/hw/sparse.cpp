@@ -124,6 +124,7 @@ void SparseProfile::tabulate() {
   const std::size_t n = static_cast<std::size_t>(divisors_) * kernel_size_ * 4;
   max_cycles_.assign(n, 0.0);
   accum_rate_.assign(n, 0.0);
+  moves_streams_.assign(n, 0);
   min_sparsity_.assign(static_cast<std::size_t>(divisors_) * 2, 0.0);
 
   std::vector<double> e(channels_), all_zero(channels_), means;
@@ -145,6 +146,8 @@ void SparseProfile::tabulate() {
           // An all-zero stream would have an infinite rate; 1e-9 keeps the rates finite (§5.6 edge).
           for (double h : means) rate = std::min(rate, 1.0 / std::max(1.0 - h, 1e-9));
           accum_rate_[k] = rate;
+          for (std::size_t p = 0; p < perm.size() && !moves_streams_[k]; ++p)
+            moves_streams_[k] = perm[p] % streams != static_cast<int>(p % streams);
         }
       }
     }

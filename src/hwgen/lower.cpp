@@ -13,6 +13,7 @@
 
 #include "sparsedse/common/error.hpp"
 #include "sparsedse/hw/evaluator.hpp"
+#include "sparsedse/hw/permutation.hpp"
 #include "sparsedse/hwgen/hls_partition.hpp"
 #include "sparsedse/hwgen/names.hpp"
 #include "sparsedse/hwgen/permute.hpp"
@@ -336,26 +337,11 @@ void Lowering::plan_permutations() {
       set_order([&](int i, int ci) { return ci * s_in + i; });
     } else {
       // Fold into the producer when it is a Conv / InnerProduct whose output reaches only this layer
-      // through channel-wise layers, inside the partition (hls.md §3.4 realisation 1).
-      int u = -1;
-      int walk = v;
-      while (true) {
-        if (net_.in_edges[static_cast<std::size_t>(walk)].size() != 1) break;
-        const int e = net_.in_edges[static_cast<std::size_t>(walk)][0];
-        const int from = net_.edges[static_cast<std::size_t>(e)].from;
-        if (!inside(from) || net_.out_edges[static_cast<std::size_t>(from)].size() != 1) break;
-        const LayerKind k = layer(from).kind;
-        if (hw::is_weighted(k)) {
-          u = from;
-          break;
-        }
-        if (k != LayerKind::relu && k != LayerKind::thresholded_relu && k != LayerKind::pooling &&
-            k != LayerKind::global_pooling)
-          break;
-        walk = from;
-      }
-      const bool channel_space = !hw::is_inner_product(l.kind) || (src.rows == 1 && src.cols == 1);
-      if (u >= 0 && channel_space && layer(u).filters == features && !out_order_.count(u)) {
+      // through channel-wise layers, inside the partition (hls.md §3.4 realisation 1). The partition
+      // model charges a ChannelPermute by the same rule (hw/permutation.hpp).
+      const int u = hw::permutation_fold_producer(net_, v, part_.nodes);
+      if (u >= 0) {
+        if (out_order_.count(u)) fail(v, "internal: producer '" + name(u) + "' already absorbs a permutation");
         std::vector<int> filters(static_cast<std::size_t>(features));
         for (std::int64_t p = 0; p < features; ++p) filters[static_cast<std::size_t>(p)] = perm_hw[static_cast<std::size_t>(p)];
         out_order_[u] = filters;  // the producer's output position p is its filter perm[p]

@@ -276,6 +276,7 @@ EntryRun::Outputs EntryRun::thresholding() {
   threshold::DseSettings settings{entry_.platform, job_.hardware, job_.optimiser, config.solver, config.anneal};
   threshold::DseHardware hardware(settings);
   threshold::ThresholdLoop loop(graph(), config, measurer(), hardware);
+  loop.compete_with(read_json(dir_ / "designs" / "dense.json"));
   const threshold::RunInfo info = run_info();
   const json fingerprint = {{"entry", entry_.id},
                             {"thresholds", threshold::to_json(config)},

@@ -72,6 +72,29 @@ TEST_CASE("design files round-trip exactly", "[dse][design]") {
   fs::remove_all(file.parent_path());
 }
 
+TEST_CASE("pipelined designs carry the Ethernet time and the steady-state throughput", "[dse][design]") {
+  ir::Graph g = residual_net();
+  attach_stats(g, 0.4, 0.4);
+  hw::Platform platform = small_platform(120, 60000, 120);
+  platform.ethernet_bandwidth_gbps = 100.0;
+  platform.ethernet_latency_s = 5e-6;
+  hw::ModelOptions options;
+  options.network_mode = hw::NetworkMode::pipelined;
+  OptimiserConfig config;
+  config.batch_size = 8;
+  OptimiseOptions run;
+  run.solver = Solver::rule;
+  const Design d = optimise(g, platform, options, config, run).design;
+  const nlohmann::json j = to_json(d);
+  CHECK(j["ethernet"].get<double>() == d.metrics.ethernet_s);
+  CHECK(j["ethernet"].get<double>() == Approx(5e-6 * (d.metrics.partitions - 1)));
+  CHECK(j["steady_throughput"].get<double>() == d.metrics.steady_throughput);
+  CHECK(j["steady_throughput"].get<double>() >= j["throughput"].get<double>());
+  CHECK(to_json(design_from_json(j, "mem")).dump() == j.dump());
+  // Sequential designs keep the version-1 keys only.
+  CHECK_FALSE(to_json(optimised_residual(g)).contains("ethernet"));
+}
+
 TEST_CASE("design files are validated", "[dse][design]") {
   ir::Graph g = residual_net();
   const nlohmann::json j = to_json(optimised_residual(g));

@@ -69,17 +69,22 @@ TEST_CASE("models: logits match the framework's on 100 test images (float)", "[e
     const auto& expected = m.sidecar.at("logits");
     REQUIRE(expected.size() == 100);
     REQUIRE(r.classes == int(expected[0].size()));
-    double worst = 0;
+    double worst = 0, largest = 0;
     for (std::size_t n = 0; n < 100; ++n) {
       CHECK(test.label(std::int64_t(n)) == m.sidecar.at("labels")[n].get<int>());
       for (int c = 0; c < r.classes; ++c) {
         const double want = expected[n][std::size_t(c)].get<double>();
         const double got = r.logits[n * std::size_t(r.classes) + std::size_t(c)];
         worst = std::max(worst, std::abs(got - want));
+        largest = std::max(largest, std::abs(want));
       }
     }
-    INFO("max |logit difference| " << worst);
-    CHECK(worst <= 1e-3);
+    // 1e-3, or float32 rounding of the model's logit scale when that is coarser: resnet50's logits reach
+    // 852, and PyTorch's own float32 logits differ from a float64 evaluation by 1.35e-3 (sidecar
+    // export_check); the engine sums in another order, so 2e-6 of the largest logit is the fair bound.
+    const double tolerance = std::max(1e-3, 2e-6 * largest);
+    INFO("max |logit difference| " << worst << ", largest |logit| " << largest << ", tolerance " << tolerance);
+    CHECK(worst <= tolerance);
   }
 }
 
@@ -100,8 +105,8 @@ TEST_CASE("models: top-1 on the full test set equals the framework's (resnet20, 
   }
 }
 
-// ~1-3 minutes each on 2 cores: run by hand (`test_engine "[slow]"`), results in docs/engine.md.
-TEST_CASE("models: top-1 on the full test set equals the framework's (resnet18/50, float)", "[.][slow]") {
+// ~1-4 minutes each on 2 cores: CTest label `slow` (release only, not under the sanitizers).
+TEST_CASE("models: top-1 on the full test set equals the framework's (resnet18/50, float)", "[engine][models][slow]") {
   for (const Shipped& m : shipped_models({"resnet18-fmnist", "resnet50-fmnist"})) {
     const engine::Engine engine(frontend::load_model(m.onnx), float_numerics(), 0);
     const engine::EvalResult r = engine::evaluate(engine, data::Dataset::load(kTestSet));

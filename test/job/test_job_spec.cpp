@@ -74,6 +74,19 @@ TEST_CASE("the shipped jobs parse", "[job]") {
   }
   CHECK(read_job("configs/jobs/default.json").models.at(0).file ==
         fs::path("configs/jobs/../../models/resnet18-fmnist.onnx").lexically_normal());
+  // Every shipped job (the results jobs of docs/results.md too) reads, names itself after its file and
+  // points at a model that exists.
+  int jobs = 0;
+  for (const auto& entry : fs::directory_iterator("configs/jobs")) {
+    if (entry.path().extension() != ".json") continue;
+    CAPTURE(entry.path());
+    const JobSpec job = read_job(entry.path());
+    CHECK(job.name == entry.path().stem().string());
+    for (const auto& model : job.models)
+      if (!model.is_zoo()) CHECK(fs::exists(model.file));
+    ++jobs;
+  }
+  CHECK(jobs >= 4);
 }
 
 TEST_CASE("errors name the file, the JSON path and what was expected, with a suggestion", "[job]") {

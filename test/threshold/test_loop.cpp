@@ -367,3 +367,33 @@ TEST_CASE("a checkpoint with a bad field is an InputError naming it", "[threshol
   j["runs"][0]["step"] = "fast";
   CHECK_THROWS_WITH(loop_state_from_json(j, "cp.json"), Catch::Contains("cp.json: /runs/0/step"));
 }
+
+TEST_CASE("the threshold-0 design is never slower than the reference design it competes with", "[threshold]") {
+  const ir::Graph g = network();
+  ThresholdConfig c;
+  c.policies = {Policy::uniform};
+  c.max_iterations = 1;
+  // From scratch the world's DSE gives speed 1 with every layer of ≥ 10 % zeros sparse: c1 (fed by the
+  // image) stays dense, so the partitions take 1000 and 700 cycles → 10⁶/1700 img/s.
+  const double scratch = 1e6 / 1700;
+  auto start_of = [&](const nlohmann::json* reference) {
+    WorldMeasurer measurer(g);
+    WorldHardware hardware;
+    ThresholdLoop loop(g, c, measurer, hardware);
+    if (reference) loop.compete_with(*reference);
+    LoopState s = loop.initial_state(nlohmann::json::object());
+    loop.step(s);
+    return s;
+  };
+  CHECK(start_of(nullptr).baseline_throughput == Approx(scratch));
+  // A slower reference (all dense at speed 1: 2000 cycles) changes nothing.
+  const nlohmann::json slow = {{"speed", 1.0}, {"sparse", nlohmann::json::array()}};
+  CHECK(start_of(&slow).baseline_throughput == Approx(scratch));
+  // A faster one (speed 3, all dense: 1500 img/s) wins: the start re-optimises from it (speed 3.5, the
+  // sparse layers chosen again) → 3.5·10⁶/1700 img/s, and that design is the baseline hardware.
+  const nlohmann::json fast = {{"speed", 3.0}, {"sparse", nlohmann::json::array()}};
+  const LoopState s = start_of(&fast);
+  CHECK(s.baseline_throughput == Approx(3.5e6 / 1700));
+  CHECK(s.baseline_design["speed"] == 3.5);
+  CHECK(s.records.at(0).optimised_throughput == Approx(3.5e6 / 1700));
+}

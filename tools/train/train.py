@@ -21,6 +21,9 @@ Usage (models/README.md has the exact commands used for the shipped models):
     python3 tools/train/train.py --model resnet20-fmnist --epochs 6 --threads 1    # train (+resume) + export
     python3 tools/train/train.py --model resnet18-fmnist --epochs 3 --threads 1 --bf16
     python3 tools/train/train.py --model resnet20-fmnist --epochs 6 --export-only  # re-export a checkpoint
+    python3 tools/train/train.py --model resnet50-fmnist --epochs 1 --lr 0.02 --bf16 \
+        --init-from /var/tmp/sparsedse-train/resnet50-fmnist/last.pt \
+        --ckpt-dir /var/tmp/sparsedse-train/resnet50-fmnist-ft                        # fine-tune a finished run
     python3 tools/train/train.py --model resnet20-fmnist --epochs 2 --limit-train 1024 --limit-test 500 \
         --ckpt-dir /tmp/smoke/ck --out-dir /tmp/smoke/out                          # smoke test
 
@@ -341,6 +344,15 @@ def train(args, prep, train_x, train_y, test_x, test_y):
                   augmentation="random crop 32 from 36 (zero pad "
                   "2 beyond the 32x32 frame), horizontal flip p=0.5", seed=args.seed,
                   limit_train=args.limit_train)
+    init = None  # --init-from: fine-tune a finished run with a fresh optimiser and schedule
+    if args.init_from:
+        init = torch.load(args.init_from)
+        if init["epoch"] < init["recipe"]["epochs"]:
+            sys.exit(f"{args.init_from}: checkpoint is at epoch {init['epoch']} of {init['recipe']['epochs']}: "
+                     "not finished")
+        recipe["init_from"] = dict(checkpoint=os.path.abspath(args.init_from), recipe=init["recipe"],
+                                   epochs=init["epoch"] + init["recipe"].get("init_from", {}).get("epochs", 0))
+    offset = recipe["init_from"]["epochs"] if init else 0  # epochs already trained before this run
 
     torch.manual_seed(args.seed)
     random.seed(args.seed)
@@ -362,6 +374,10 @@ def train(args, prep, train_x, train_y, test_x, test_y):
 
     epoch, step, wall, history = 0, 0, 0.0, []
     running, seen = 0.0, 0  # train loss sum / images of the current epoch
+    if init and not os.path.exists(ckpt_path):
+        model.load_state_dict(init["model"])
+        wall, history = init["wall_seconds"], init["history"]
+        log(f"fine-tuning from {args.init_from} (after {offset} epochs, test top-1 {history[-1]['test_top1']:.4f})")
     if os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path)
         if {"autocast": None, **ck["recipe"]} != recipe:  # checkpoints from before --bf16 lack the key
@@ -386,12 +402,12 @@ def train(args, prep, train_x, train_y, test_x, test_y):
 
     while epoch < args.epochs:
         model.train()
-        perm = epoch_permutation(args.seed, epoch, n)
+        perm = epoch_permutation(args.seed, offset + epoch, n)
         t_epoch = t_last = t_log = time.time()
         imgs_since_log = 0
         while step < steps_per_epoch:
             idx = perm[step * args.batch_size:(step + 1) * args.batch_size]
-            x = prep(train_x[idx], step_generator(args.seed, epoch, step))
+            x = prep(train_x[idx], step_generator(args.seed, offset + epoch, step))
             x = x.contiguous(memory_format=torch.channels_last)
             y = train_y[idx]
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
@@ -422,7 +438,7 @@ def train(args, prep, train_x, train_y, test_x, test_y):
         epoch, step = epoch + 1, 0
         train_loss = running / max(seen, 1)
         running, seen = 0.0, 0
-        history.append(dict(epoch=epoch, train_loss=train_loss, test_top1=top1, test_top5=top5,
+        history.append(dict(epoch=offset + epoch, train_loss=train_loss, test_top1=top1, test_top5=top5,
                             wall_seconds=wall))
         checkpoint(epoch, step)
         log(f"{args.model} epoch {epoch}/{args.epochs} done: train loss {train_loss:.4f} "
@@ -648,7 +664,7 @@ def export(args, model, info, prep, mean, std, test_x, test_y):
                            mean_std_source="60000 train images, unpadded 28x28, scaled to [0,1], float64, "
                                            "population std"),
         training=info["recipe"],
-        epochs=info["recipe"]["epochs"],
+        epochs=info["recipe"]["epochs"] + info["recipe"].get("init_from", {}).get("epochs", 0),
         seed=info["recipe"]["seed"],
         wall_seconds=round(info["wall_seconds"], 1),
         history=info["history"],
@@ -692,6 +708,9 @@ def main():
     p.add_argument("--ckpt-every-steps", type=int, default=100, help="mid-epoch checkpoint interval (0: off)")
     p.add_argument("--ckpt-dir", default=None, help="default /var/tmp/sparsedse-train/<model>")
     p.add_argument("--out-dir", default=os.path.join(REPO, "models"))
+    p.add_argument("--init-from", default=None, help="fine-tune: start from the weights of this finished "
+                   "checkpoint (last.pt of an earlier run) with a new optimiser and OneCycle schedule over --epochs "
+                   "further epochs; use a new --ckpt-dir")
     p.add_argument("--export-only", action="store_true", help="export the finished checkpoint, no training")
     p.add_argument("--no-export", action="store_true")
     args = p.parse_args()

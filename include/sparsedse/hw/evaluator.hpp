@@ -13,17 +13,26 @@
 namespace sparsedse::hw {
 
 struct NetworkMetrics {
-  std::int64_t cycles = 0;         // Σ partition cycles
-  double reconfiguration_s = 0.0;  // 0 for one partition, else P·t (or (P−1)·t, Q11)
-  double latency_s = 0.0;          // cycles / f + reconfiguration
-  double throughput = 0.0;         // images per second = batch / latency
+  // sequential: Σ partition cycles; pipelined: int(max_p stage_cycles_p + Σ_p PD_p) (§4.7).
+  std::int64_t cycles = 0;
+  double reconfiguration_s = 0.0;  // sequential: 0 for one partition, else P·t (or (P−1)·t, Q11); pipelined: 0
+  double ethernet_s = 0.0;         // pipelined: (P−1)·ethernet.latency, one hop between consecutive FPGAs
+  double latency_s = 0.0;          // cycles / f + reconfiguration + ethernet
+  double throughput = 0.0;         // images per second = batch / latency (the optimiser's objective)
+  // Images per second once a stream of batches fills the pipeline: batch·f / max_p stage_cycles_p
+  // (pipelined; informative, not optimised); = throughput when sequential.
+  double steady_throughput = 0.0;
   int partitions = 0;
-  bool fits = false;               // every partition meets its constraints
+  bool fits = false;               // every partition meets its constraints (pipelined: also Ethernet)
 };
 
-// Sequential execution on one FPGA, reconfigured between partitions (§4.7).
+// §4.7. `sequential`: one FPGA, reconfigured between partitions. `pipelined`: one FPGA per partition,
+// partitions overlap on consecutive batches' images, linked by Ethernet. Pipelined mode needs the
+// platform's ethernet section (InputError naming the platform file and the missing field).
 NetworkMetrics network_metrics(const std::vector<PartitionMetrics>& partitions, int batch_size,
                                const Platform& platform, const ModelOptions& options);
+// Throws the InputError of network_metrics up front when the options need what the platform lacks.
+void check_platform_for(const Platform& platform, const ModelOptions& options);
 
 class Evaluator {
  public:

@@ -14,6 +14,7 @@ enum class SparseMetric { avg, min, max };       // §5.5 op_lat metric
 enum class Interleaving { snake, naive };        // §5.4
 enum class ResourceModel { chisel_linear };      // §6.1, swappable coefficient set
 enum class ReconfCount { p, p_minus_1 };         // Q11
+enum class NetworkMode { sequential, pipelined };  // §4.7: one FPGA reconfigured, or one FPGA per partition
 
 // Each flag: false = corrected (our default), true = faithful to upstream.
 struct Quirks {
@@ -39,6 +40,9 @@ struct ModelOptions {
   Interleaving interleaving = Interleaving::snake;
   ResourceModel resource_model = ResourceModel::chisel_linear;
   ReconfCount reconf_count = ReconfCount::p;
+  // §4.7 network metrics. `pipelined` runs every partition on its own FPGA, linked by Ethernet
+  // (the platform's `ethernet` section is then required; docs/estimate.md "Network modes").
+  NetworkMode network_mode = NetworkMode::sequential;
   bool sparse_inner_product = true;  // an IP with sparsity statistics may use the K² = 1 window model
 
   // Default number formats of layers built from the IR (§3.3).
@@ -58,7 +62,7 @@ struct ModelOptions {
 };
 
 // Reads {"semantics", "quirks": {id: "corrected"|"faithful"}, "sparse_enable", "pointwise_model",
-// "sparse_metric", "interleaving", "resource_model", "reconf_count", "sparse_inner_product",
+// "sparse_metric", "interleaving", "resource_model", "reconf_count", "network_mode", "sparse_inner_product",
 // "data_width", "weight_width", "acc_width", "rsc_allocation", "ram_usage", "bram_to_lut"}.
 // `semantics` is applied first, so the other keys override its defaults. Unknown keys are InputErrors.
 ModelOptions parse_model_options(const nlohmann::json& j, const std::string& where);

@@ -26,23 +26,32 @@ struct Bandwidth {
 
 struct Utilisation {
   double lut = 0, ff = 0, dsp = 0, bram = 0, uram = 0, bandwidth = 0;  // fractions of the usable budget
+  double ethernet = 0;  // network_mode pipelined: the busiest outgoing inter-FPGA edge / Ethernet payload width
 };
 
 struct PartitionMetrics {
-  std::int64_t interval = 0;       // cycles per image (max node latency, Squeeze included)
+  std::int64_t interval = 0;       // cycles per image (max node latency, Squeeze and ChannelPermute included)
   double pipeline_depth = 0.0;     // fill latency in cycles
-  std::int64_t cycles = 0;         // batch cycles with weights reloading
+  std::int64_t cycles = 0;         // batch cycles with weights reloading = int(stage_cycles + pipeline_depth)
+  // Batch cycles beyond one pipeline fill: interval'·B·wr + PD·(wr − 1) + (wr − 1)·size_wr, the stage
+  // time of the partition in a pipelined network (§4.7; interval'·B without weights reloading).
+  double stage_cycles = 0.0;
   double latency_s = 0.0;
   Bandwidth bandwidth;
   Resources resources;             // after the BRAM→LUT trade
   Resources resources_raw;         // Σ layers + squeezes + merge FIFOs
   std::int64_t bram_converted = 0;
   int squeezes = 0;                // inserted Squeeze layers
-  int bottleneck = -1;             // network index of the slowest layer (-1: a squeeze)
+  int permutes = 0;                // charged ChannelPermute layers (§5.4, hls.md §3.4)
+  int bottleneck = -1;             // network index of the slowest layer (-1: a squeeze; a permute counts for its layer)
+  // Largest data rate of an edge leaving the partition for another partition (bits per cycle,
+  // workload_out·dw / (interval·slow_down_factor)); checked only when network_mode = pipelined.
+  double ethernet_bits_per_cycle = 0.0;
   Utilisation utilisation;
   bool fits_resources = false;     // §6.7 resource constraints
   bool fits_bandwidth = false;     // bw_total ≤ rsc_allocation·memory_bandwidth
-  bool fits() const { return fits_resources && fits_bandwidth; }
+  bool fits_ethernet = true;       // pipelined: every outgoing inter-FPGA edge ≤ the Ethernet payload width
+  bool fits() const { return fits_resources && fits_bandwidth && fits_ethernet; }
 };
 
 // An inserted stream-width adapter (§2.5), for reports and the HLS emitter.
@@ -72,6 +81,8 @@ class PartitionModel {
   // Details of the last evaluate().
   std::int64_t buffer_depth(int node, int port) const;  // EltWise / Concat input FIFO (§2.4); 2 by default
   std::vector<SqueezeSite> squeezes() const;
+  // Network indices of the sparse layers charged a ChannelPermute in front of them (§5.4).
+  std::vector<int> permuted_layers() const;
   const std::vector<int>& input_nodes() const { return input_nodes_; }
   const std::vector<int>& output_nodes() const { return output_nodes_; }
 
@@ -101,11 +112,25 @@ class PartitionModel {
     int count = 0;
     double pd = 0.0, prod = 1.0;
   };
+  // A weighted layer whose input permutation cannot fold into a producer (hls.md §3.4): charged a
+  // ChannelPermute whenever it is sparse and its interleaving moves channels across streams.
+  struct Permute {
+    int local = 0;
+    int pixels = 1;                        // flattened_pixels: > 1 only for an InnerProduct over H×W×C
+    const SparseProfile* table_of = nullptr;  // pixels > 1: the profile `moves` was computed for
+    std::vector<int> divisors;             // pixels > 1: feasible stream counts (factors of the features)
+    std::vector<char> moves;               // pixels > 1: [divisor][skip][interleaving]
+    bool active = false;
+    std::int64_t words = 0, group = 0;     // cache key of `metrics`
+    int streams = 0, data_width = 0;
+    LayerMetrics metrics;
+  };
 
   void update_squeeze(Squeeze& s, bool active, int rows, int cols, int channels, int cin, int cout,
                       const ModelOptions& o);
   void merge_depths(Merge& m, const Network& network, const std::vector<LayerMetrics>& metrics);
   State step(State s, const LayerMetrics& m, double interval) const;
+  bool update_permute(Permute& q, const HwLayer& l, const ModelOptions& o);
 
   std::vector<int> nodes_;           // network indices
   std::vector<int> local_;           // network index -> local index, -1 outside
@@ -119,6 +144,9 @@ class PartitionModel {
   std::vector<int> input_nodes_, output_nodes_;
   std::vector<Merge> merges_;
   std::vector<int> merge_of_;          // local -> merge index, -1
+  std::vector<Permute> permutes_;
+  std::vector<int> permute_of_;        // local -> index into permutes_, -1
+  std::vector<int> leaving_;           // local nodes with an edge to another partition
 
   std::vector<Squeeze> edge_squeeze_, input_squeeze_, output_squeeze_;
   std::vector<State> state_, region_state_;

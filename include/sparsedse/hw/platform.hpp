@@ -17,6 +17,7 @@ struct ResourceBudget {
 
 struct Platform {
   std::string name, part, board, notes;
+  std::string source;     // where it was read from (file, or file: /path), for error messages
   ResourceBudget device;  // whole-device totals
   ResourceBudget usable;  // what user logic may use (= device unless a shell reserves resources)
   double clock_mhz = 100.0;               // system.board_frequency
@@ -27,6 +28,13 @@ struct Platform {
 
   // Words of `data_width` bits per port beat (model.md §7.7): 512/16 = 32.
   int max_streams(int data_width) const { return port_width / data_width; }
+
+  // Payload bits per clock cycle of the Ethernet link (model.md §6.9):
+  // int(eth_bw·(576−10−20−8)/576 / (f/1000)), the frame overheads removed. U250: 373.
+  // Throws InputError naming `source` and the missing field when there is no ethernet.bandwidth.
+  std::int64_t ethernet_port_width() const;
+  // ethernet.latency in seconds; throws InputError like ethernet_port_width when it is absent.
+  double ethernet_latency() const;
 };
 
 // Parses a platform JSON object; `where` names the file for errors. Unknown keys, missing required

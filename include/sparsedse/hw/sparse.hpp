@@ -36,6 +36,11 @@ class SparseProfile {
   double max_stream_cycles(int streams, int fine, bool skip, Interleaving il) const;  // max_s E_s (§5.3–5.5)
   double accum_rate(int streams, int fine, bool skip, Interleaving il) const;         // min_s 1/(1 − h_s[K²]) (§5.6)
   double min_stream_sparsity(int streams, Interleaving il) const;                     // PASS: min_s s_stream (§5.8)
+  // Whether interleaving(streams, fine, skip, il) puts some channel on another stream than the natural
+  // order (channel c on stream c mod S); only then is a permutation realised (hls.md §3.4).
+  bool moves_streams(int streams, int fine, bool skip, Interleaving il) const {
+    return moves_streams_[slot(streams, fine, skip, il)] != 0;
+  }
 
   // Channel permutation (§5.4): position p of the permuted tensor holds channel perm[p] and goes to
   // stream p mod S_in. Sorted by descending E_c (stable, ties by channel index), laid out row-major
@@ -60,6 +65,7 @@ class SparseProfile {
   std::vector<double> max_cycles_;   // [divisor][fine-1][skip][interleaving]
   std::vector<double> accum_rate_;   // same layout
   std::vector<double> min_sparsity_; // [divisor][interleaving]
+  std::vector<char> moves_streams_;  // same layout as max_cycles_
 };
 
 }  // namespace sparsedse::hw

@@ -152,6 +152,10 @@ class ThresholdLoop {
   // Step until done, calling `observer` after each completed iteration.
   void run(LoopState& state, const LoopObserver& observer = {});
 
+  // A design the threshold-0 design must not be slower than (the dense reference of a job): when the
+  // search from scratch ends below it, the start re-optimises from it instead.
+  void compete_with(nlohmann::json reference_design) { reference_ = std::move(reference_design); }
+
   // The graph with `thresholds` applied and the profile's statistics attached (what the DSE sees).
   ir::Graph measured_graph(const ThresholdMap& thresholds, const sparsity::ProfileResult& profile) const;
 
@@ -166,6 +170,7 @@ class ThresholdLoop {
   Measurer& measurer_;
   Hardware& hardware_;
   std::vector<std::string> relus_;
+  std::optional<nlohmann::json> reference_;
   // Measurements are pure functions of the thresholds: runs that meet the same thresholds share them.
   std::map<ThresholdMap, sparsity::ProfileResult> profiles_;
   std::deque<ThresholdMap> profile_order_;
