@@ -122,3 +122,26 @@ TEST_CASE("cli: --help on every command, and --version", "[frontend][cli]") {
   CHECK(version.code == 0);
   CHECK_THAT(version.out, Catch::Contains("sparsedse"));
 }
+
+TEST_CASE("cli: the shipped trained models have the zoo's layer structure", "[frontend][cli]") {
+  // models/README.md: the training script and the C++ zoo follow one naming contract; `inspect --json`
+  // of a trained model and of its zoo twin (1 input channel, 10 classes) list the same layers with the
+  // same kinds, shapes, MACs and parameter counts (weights aside).
+  TempDir dir("cli-shipped");
+  for (const char* name : {"resnet20", "resnet18", "resnet50"}) {
+    CAPTURE(name);
+    const fs::path trained = fs::path("models") / (std::string(name) + "-fmnist.onnx");
+    REQUIRE(fs::exists(trained));
+    const fs::path twin = dir / (std::string(name) + ".onnx");
+    REQUIRE(run(dir, "zoo " + std::string(name) + "-cifar -o " + q(twin) + " --in-channels 1").code == 0);
+    const Run a = run(dir, "inspect " + q(trained) + " --json"), b = run(dir, "inspect " + q(twin) + " --json");
+    REQUIRE(a.code == 0);
+    REQUIRE(b.code == 0);
+    const nlohmann::json la = nlohmann::json::parse(a.out)["layers"], lb = nlohmann::json::parse(b.out)["layers"];
+    REQUIRE(la.size() == lb.size());
+    for (std::size_t i = 0; i < la.size(); ++i) {
+      CAPTURE(i, la[i].dump(), lb[i].dump());
+      CHECK(la[i] == lb[i]);
+    }
+  }
+}
