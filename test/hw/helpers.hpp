@@ -1,6 +1,7 @@
 #pragma once
 // Builders for the hand-computed cases of model.md §4.9, §5.9, §6.8.
 #include "sparsedse/hw/layer.hpp"
+#include "sparsedse/hw/platform.hpp"
 
 namespace sparsedse::hw::test {
 
@@ -32,6 +33,18 @@ inline HwLayer simple(LayerKind kind, int h, int w, int c, int coarse) {
   l.channels = c;
   l.folding = {coarse, coarse, 1, 1};
   return l;
+}
+
+// The U250's totals (model.md §6.9) without a shell region; tests add what else they need.
+inline Platform u250_like() {
+  Platform p;
+  p.name = "test";
+  p.device = {1728000, 3456000, 12288, 5376, 1280};
+  p.usable = p.device;
+  p.clock_mhz = 250;
+  p.memory_bandwidth_gbps = 614.4;
+  p.reconfiguration_time_s = 0.08255;
+  return p;
 }
 
 }  // namespace sparsedse::hw::test

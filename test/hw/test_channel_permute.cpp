@@ -11,16 +11,6 @@ using namespace sparsedse::hw::test;
 
 namespace {
 
-Platform u250_like() {
-  Platform p;
-  p.name = "test";
-  p.device = {1728000, 3456000, 12288, 5376, 1280};
-  p.usable = p.device;
-  p.clock_mhz = 250;
-  p.memory_bandwidth_gbps = 614.4;
-  return p;
-}
-
 // Per-channel zero fractions {0, 0, 0.5, 0.5} of a 1×1 window: E_c = {1, 1, 0.5, 0.5} (fine 1, skip).
 // With S_in = 2 the snake (§5.4) is [0, 1, 3, 2]: streams {0, 3} and {1, 2}, not the natural {0, 2} and
 // {1, 3}, so the channels move across streams; yet both orders give every stream E = 0.75 and an

@@ -13,15 +13,9 @@ using namespace sparsedse::hw::test;
 
 namespace {
 
-Platform u250_like() {
-  Platform p;
-  p.name = "test";
+Platform u250_like_with_ethernet() {
+  Platform p = u250_like();
   p.source = "test.json";
-  p.device = {1728000, 3456000, 12288, 5376, 1280};
-  p.usable = p.device;
-  p.clock_mhz = 250;
-  p.memory_bandwidth_gbps = 614.4;
-  p.reconfiguration_time_s = 0.08255;
   p.ethernet_bandwidth_gbps = 100.0;
   p.ethernet_latency_s = 5e-6;
   return p;
@@ -67,7 +61,7 @@ TEST_CASE("network_mode option: JSON, default and round trip", "[hw][options][ne
 }
 
 TEST_CASE("Ethernet port width (§6.9)", "[hw][platform][network_mode]") {
-  Platform p = u250_like();
+  Platform p = u250_like_with_ethernet();
   // int(100·538/576 / 0.25) = int(373.6…) = 373 payload bits per 250 MHz cycle.
   CHECK(p.ethernet_port_width() == 373);
   p.ethernet_bandwidth_gbps = 1.0;
@@ -80,7 +74,7 @@ TEST_CASE("three partitions, sequential and pipelined, by hand (§4.7)", "[hw][n
   const std::vector<Partition> parts = three_partitions(10);
   // Alone in its partition: conv interval 12288, PD 816 + 12288/1024·1 = 828 (as in test_partition);
   // each relu: interval 16·16·16/4 = 1024, PD 0 + 1024/1024 = 1.
-  Evaluator seq(net, u250_like(), ModelOptions{});
+  Evaluator seq(net, u250_like_with_ethernet(), ModelOptions{});
   seq.set_partitions(parts);
   const NetworkMetrics s = seq.evaluate(parts);
   const auto& pm = seq.partition_metrics();
@@ -96,7 +90,7 @@ TEST_CASE("three partitions, sequential and pipelined, by hand (§4.7)", "[hw][n
   CHECK(s.throughput == Approx(10 / s.latency_s));
   CHECK(s.steady_throughput == s.throughput);
 
-  Evaluator pipe(net, u250_like(), pipelined());
+  Evaluator pipe(net, u250_like_with_ethernet(), pipelined());
   pipe.set_partitions(parts);
   const NetworkMetrics n = pipe.evaluate(parts);
   // cycles = max_p interval_p·B + Σ_p PD_p = 12288·10 + (828 + 1 + 1); two Ethernet hops, no reconfiguration.
@@ -130,7 +124,7 @@ TEST_CASE("pipelined stage time with weights reloading", "[hw][network][network_
   parts[1].nodes = {2};
   apply_weights_reloading(net, parts[0], 2);
   REQUIRE(parts[0].wr_layer == 0);
-  Evaluator ev(net, u250_like(), pipelined());
+  Evaluator ev(net, u250_like_with_ethernet(), pipelined());
   ev.set_partitions(parts);
   const NetworkMetrics n = ev.evaluate(parts);
   // Partition 0 is E2 with wr = 2 (test_partition): interval 6144, PD 396, size_wr 576;
@@ -146,7 +140,7 @@ TEST_CASE("pipelined stage time with weights reloading", "[hw][network][network_
 TEST_CASE("an inter-FPGA edge faster than the Ethernet link is infeasible", "[hw][network][network_mode]") {
   const Network net = chain();
   const std::vector<Partition> parts = three_partitions(1);
-  Platform slow = u250_like();
+  Platform slow = u250_like_with_ethernet();
   slow.ethernet_bandwidth_gbps = 1.0;  // 3 bits per cycle < conv → relu's 5.33
   Evaluator ev(net, slow, pipelined());
   ev.set_partitions(parts);

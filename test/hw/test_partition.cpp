@@ -11,17 +11,6 @@ using namespace sparsedse::hw::test;
 
 namespace {
 
-Platform u250_like() {
-  Platform p;
-  p.name = "test";
-  p.device = {1728000, 3456000, 12288, 5376, 1280};
-  p.usable = p.device;
-  p.clock_mhz = 250;
-  p.memory_bandwidth_gbps = 614.4;
-  p.reconfiguration_time_s = 0.08255;
-  return p;
-}
-
 Network e2_network() {
   Network net;
   net.add_layer("conv", e1());
