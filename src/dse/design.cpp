@@ -375,7 +375,7 @@ namespace {
 // consumer reads (a hand edit, a design of another model) would make rates meaningless, so it is refused.
 void check_edge_shapes(const hw::HwLayer& from, const hw::HwLayer& to, int port, const JsonFields& lf,
                        const std::string& producer) {
-  const int channels = to.kind == hw::LayerKind::concat ? to.port_channels[port] : to.channels;
+  const int channels = to.channels_on_port(port);
   const std::int64_t made = from.workload_out();
   // An inner product reads its input flattened; every other layer reads the producer's rows x cols x channels.
   const bool same = hw::is_inner_product(to.kind)

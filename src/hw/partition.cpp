@@ -13,10 +13,6 @@ namespace {
 
 bool is_merge(LayerKind k) { return k == LayerKind::eltwise || k == LayerKind::concat; }
 
-int port_channels(const HwLayer& l, int port) {
-  return l.kind == LayerKind::concat ? l.port_channels[port] : l.channels;
-}
-
 }  // namespace
 
 void PartitionModel::rebuild(const Network& net, const Partition& p) {
@@ -323,7 +319,7 @@ const PartitionMetrics& PartitionModel::evaluate(const Network& net, const Parti
     const HwLayer& l = net.layers[v];
     const int port_streams = largest_port_streams(l, net.feasible[v], true, max_streams);
     update_squeeze(input_squeeze_[k], port_streams != l.streams_in(), l.rows, l.cols,
-                   port_channels(l, inputs_[k].port), port_streams, l.streams_in(), o);
+                   l.channels_on_port(inputs_[k].port), port_streams, l.streams_in(), o);
   }
   for (std::size_t k = 0; k < outputs_.size(); ++k) {
     const int v = nodes_[outputs_[k]];
@@ -439,7 +435,7 @@ const PartitionMetrics& PartitionModel::evaluate(const Network& net, const Parti
   const double t = std::max(interval * slow, 1.0);
   const double per_word = o.data_width * platform.clock_mhz / (t * 1000.0);
   auto read_words = [&](const HwLayer& l, int port) {
-    double words = static_cast<double>(std::int64_t{l.rows} * l.cols * port_channels(l, port));
+    double words = static_cast<double>(std::int64_t{l.rows} * l.cols * l.channels_on_port(port));
     if (is_convolution(l.kind) && ((l.stream_inputs >> port) & 1u)) words *= l.kernel_rows;  // line buffer re-read
     return words;
   };

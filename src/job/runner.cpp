@@ -255,14 +255,12 @@ EntryRun::Outputs EntryRun::profile() {
 EntryRun::Outputs EntryRun::dense() {
   // The reference the sparse designs are measured against: no statistics, the same search effort as
   // every design of the thresholding loop (threshold::DseHardware).
-  ir::Graph g = graph();
-  for (ir::Vertex v : g.topological_order()) g.layer(v).sparsity.reset();
   threshold::DseHardware hardware({entry_.platform, job_.hardware, job_.optimiser, entry_.thresholds.solver,
                                    entry_.thresholds.anneal});
   threshold::Measured m;
   {
     ProgressStep step(progress_, tag_ + "optimising the dense design", 0);
-    m = hardware.optimise(g, nullptr, entry_.thresholds.seed);
+    m = threshold::optimise_dense(hardware, graph(), entry_.thresholds.seed);
   }
   ensure_directory(dir_ / "designs");
   write_json_atomic(dir_ / "designs" / "dense.json", m.design, 1);

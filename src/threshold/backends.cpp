@@ -127,4 +127,10 @@ Measured DseHardware::evaluate(const nlohmann::json& design, const ir::Graph& gr
   return measure(dse::evaluate(dse::design_from_json(design, "threshold-loop design"), graph));
 }
 
+Measured optimise_dense(Hardware& hardware, const ir::Graph& graph, std::uint64_t seed) {
+  ir::Graph dense = graph;
+  for (ir::Vertex v : dense.topological_order()) dense.layer(v).sparsity.reset();
+  return hardware.optimise(dense, nullptr, seed);
+}
+
 }  // namespace sparsedse::threshold

@@ -119,6 +119,12 @@ LoopState run_threshold_job(const ThresholdJob& job, std::ostream& progress) {
            << " points, runs:";
   for (const RunState& r : state.runs) progress << " " << r.name;
   progress << "\n" << std::flush;
+  if (!state.started) {
+    // As in a job: the threshold-0 design must not be slower than the dense design of the same search.
+    const Measured dense = optimise_dense(hardware, graph, config.seed);
+    progress << "threshold: dense reference design " << fixed2(dense.throughput) << " img/s\n" << std::flush;
+    loop.compete_with(dense.design);
+  }
 
   std::set<std::string> finished;
   for (const RunState& r : state.runs)

@@ -59,9 +59,10 @@ std::vector<std::string> feeding_relus(const ir::Graph& graph, ir::Vertex layer)
   return {relus.begin(), relus.end()};
 }
 
-bool threshold_sensitive(const ir::Graph& graph, ir::Vertex layer) {
-  const ir::Layer& l = graph.layer(layer);
-  return l.is_weighted() && !feeding_relus(graph, layer).empty();
+bool threshold_sensitive(const ir::Graph& graph, ir::Vertex layer, const FrozenRelus& frozen) {
+  if (!graph.layer(layer).is_weighted()) return false;
+  const std::vector<std::string> relus = feeding_relus(graph, layer);
+  return std::any_of(relus.begin(), relus.end(), [&](const std::string& r) { return !frozen.count(r); });
 }
 
 std::vector<std::string> slowest_sensitive_layers(const ir::Graph& graph, const PartitionLatencies& partitions,
@@ -70,10 +71,7 @@ std::vector<std::string> slowest_sensitive_layers(const ir::Graph& graph, const 
     if (!graph.contains(node.layer)) return false;  // Squeeze adapters and other hardware-only layers
     if (rule.sparse_only && !node.sparse) return false;
     if (rule.above_floor && node.latency <= node.floor) return false;
-    const ir::Vertex v = graph.vertex(node.layer);
-    if (!graph.layer(v).is_weighted()) return false;
-    const std::vector<std::string> relus = feeding_relus(graph, v);
-    return std::any_of(relus.begin(), relus.end(), [&](const std::string& r) { return !frozen.count(r); });
+    return threshold_sensitive(graph, graph.vertex(node.layer), frozen);
   };
   std::vector<std::string> slowest;
   for (const auto& partition : partitions) {

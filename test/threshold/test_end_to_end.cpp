@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
+#include <string>
 
 #include "sparsedse/common/io.hpp"
 #include "sparsedse/frontend/model.hpp"
@@ -66,6 +67,13 @@ TEST_CASE("threshold job on ResNet-20 / Fashion-MNIST: outputs, budget, determin
   REQUIRE(full.done());
   for (const char* f : kOutputs) CHECK(fs::exists(a / f));
   CHECK(log_a.str().find("threshold: uniform #1") != std::string::npos);
+  // The threshold-0 design competed with the dense design of the same search and is not slower.
+  const std::string dense_line = "threshold: dense reference design ";
+  const std::size_t at = log_a.str().find(dense_line);
+  REQUIRE(at != std::string::npos);
+  const double dense = std::stod(log_a.str().substr(at + dense_line.size()));
+  CHECK(dense > 0);
+  CHECK(full.baseline_throughput >= dense - 0.005);
 
   // Three runs (uniform, latency-aware steered by each design), each within its two iterations.
   REQUIRE(full.runs.size() == 3);

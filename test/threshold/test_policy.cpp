@@ -91,6 +91,9 @@ TEST_CASE("feeding ReLUs of a concat and of an add without a ReLU after it", "[t
   CHECK(feeding_relus(g, g.vertex("ce")) == Names{"ra", "rb"});  // through average pooling too
   CHECK(feeding_relus(g, g.vertex("cd")).empty());
   CHECK_FALSE(threshold_sensitive(g, g.vertex("cd")));
+  // Frozen ReLUs no longer count: cc stays sensitive while one of its two ReLUs may rise.
+  CHECK(threshold_sensitive(g, g.vertex("cc"), {"ra"}));
+  CHECK_FALSE(threshold_sensitive(g, g.vertex("cc"), {"ra", "rb"}));
 }
 
 TEST_CASE("latency-aware policy raises the ReLUs behind each partition's slowest sensitive layer", "[threshold]") {

@@ -74,6 +74,8 @@ struct HwLayer {
   int rows_out() const;
   int cols_out() const;
   int channels_out() const;
+  // Channels read on input `port` (a Concat's ports differ; every other layer reads `channels`).
+  int channels_on_port(int port) const { return kind == LayerKind::concat ? port_channels[port] : channels; }
   int streams_in() const;   // conv: cin·cg; others coarse_in
   int streams_out() const;  // conv: cout·cg; others coarse_out
   std::int64_t workload_in() const { return std::int64_t{rows} * cols * channels; }

@@ -61,4 +61,8 @@ class DseHardware : public Hardware {
   DseSettings settings_;
 };
 
+// The dense reference: `graph` with its sparsity statistics removed, given the same search as every
+// design of the loop. A job's threshold-0 design competes with it (ThresholdLoop::compete_with).
+Measured optimise_dense(Hardware& hardware, const ir::Graph& graph, std::uint64_t seed);
+
 }  // namespace sparsedse::threshold

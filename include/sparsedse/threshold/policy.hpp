@@ -27,9 +27,6 @@ std::optional<Policy> policy_from_string(std::string_view name);
 // model.md §8.3 walks one hop; through pooling and chains of forks we walk as far as zeros travel.
 std::vector<std::string> feeding_relus(const ir::Graph& graph, ir::Vertex layer);
 
-// A layer whose input sparsity a ReLU threshold can change: a Convolution or InnerProduct with at
-// least one feeding ReLU.
-bool threshold_sensitive(const ir::Graph& graph, ir::Vertex layer);
 
 // One layer of a hardware design as the latency-aware policy sees it. Names that are not layers of
 // the graph (Squeeze adapters the hardware inserts) are ignored.
@@ -59,6 +56,10 @@ struct BottleneckRule {
 // ReLUs that may not rise (frozen by the loop): a layer all of whose feeding ReLUs are frozen is no
 // bottleneck candidate (under `exact_interval` it then blocks its partition), and they are never raised.
 using FrozenRelus = std::set<std::string>;
+
+// A layer whose input sparsity a ReLU threshold can still change: a Convolution or InnerProduct with at
+// least one feeding ReLU that is not frozen.
+bool threshold_sensitive(const ir::Graph& graph, ir::Vertex layer, const FrozenRelus& frozen = {});
 
 // The bottleneck a threshold can relieve in each partition: among the threshold-sensitive layers that
 // pass `rule`, the one with the largest latency; ties go to the smaller name. A partition without such
