@@ -73,21 +73,24 @@ std::vector<std::string> slowest_sensitive_layers(const ir::Graph& graph, const 
     if (rule.above_floor && node.latency <= node.floor) return false;
     return threshold_sensitive(graph, graph.vertex(node.layer), frozen);
   };
+  auto slower = [](const LayerLatency* a, const LayerLatency* b) {
+    return a->latency > b->latency || (a->latency == b->latency && a->layer < b->layer);
+  };
   std::vector<std::string> slowest;
   for (const auto& partition : partitions) {
-    const LayerLatency* best = nullptr;
+    std::vector<const LayerLatency*> candidates;
     for (const LayerLatency& node : partition)
-      if (candidate(node) &&
-          (!best || node.latency > best->latency || (node.latency == best->latency && node.layer < best->layer)))
-        best = &node;
-    if (!best) continue;
-    if (rule.exact_interval) {
-      bool blocked = false;
-      for (const LayerLatency& node : partition)
-        if (!candidate(node) && node.latency >= best->latency) blocked = true;
-      if (blocked) continue;
-    }
-    slowest.push_back(best->layer);
+      if (candidate(node)) candidates.push_back(&node);
+    if (candidates.empty()) continue;
+    std::sort(candidates.begin(), candidates.end(), slower);
+    const LayerLatency& best = *candidates.front();
+    if (rule.exact_interval &&
+        std::any_of(partition.begin(), partition.end(),
+                    [&](const LayerLatency& node) { return !candidate(node) && node.latency >= best.latency; }))
+      continue;
+    for (const LayerLatency* node : candidates)
+      if (node == &best || (rule.band > 0 && node->latency >= (1.0 - rule.band) * best.latency))
+        slowest.push_back(node->layer);
   }
   return slowest;
 }

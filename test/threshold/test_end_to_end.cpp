@@ -149,5 +149,12 @@ TEST_CASE("threshold CLI: a bad config key exits 2 naming the file and key", "[t
   std::string err = read_file(dir / "err.txt");
   CHECK(err.find("t.json: /budgett") != std::string::npos);
   CHECK(err.find("did you mean 'budget'") != std::string::npos);
+
+  write_file_atomic(dir / "t.json", "{\"bottleneck_band\": 1.0}");
+  status = std::system(cmd.c_str());
+  CHECK(WEXITSTATUS(status) == 2);
+  err = read_file(dir / "err.txt");
+  CHECK(err.find("t.json: /bottleneck_band: expected a fraction in [0, 1)") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out"));
   fs::remove_all(dir);
 }

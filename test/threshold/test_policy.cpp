@@ -144,6 +144,16 @@ TEST_CASE("latency-aware bottlenecks skip layers at their floor and blocked fixe
   // Upstream (§8.3): the slowest sparse sensitive layer, floors ignored; c4/sc tie → c4.
   CHECK(slowest_sensitive_layers(n.g, parts, upstream) == Names{"c2", "c4", "c4"});
   CHECK(relus_to_raise(Policy::latency_aware, n.g, parts, upstream) == Names{"r1", "r3"});
+  // A band of 20 %: partition 0 adds nothing (c2 is at its floor, c1 dense), partition 1 adds c5
+  // (500 ≥ 0.8·600; sc is at its floor), partition 2 adds c5 too; on the fixed design only partition 2.
+  BottleneckRule banded = ours;
+  banded.band = 0.2;
+  CHECK(slowest_sensitive_layers(n.g, parts, banded) == Names{"c3", "c4", "c5", "c4", "c5"});
+  CHECK(relus_to_raise(Policy::latency_aware, n.g, parts, banded) == Names{"r2", "r3", "r4"});
+  banded.exact_interval = true;
+  CHECK(slowest_sensitive_layers(n.g, parts, banded) == Names{"c4", "c5"});
+  banded.band = 0.15;  // 500 < 0.85·600
+  CHECK(slowest_sensitive_layers(n.g, parts, banded) == Names{"c4"});
   // Nothing relievable anywhere: the policy raises nothing (the loop then stops).
   PartitionLatencies stuck = {{{"c2", 800, true, 800}, {"c3", 700, true, 700}}};
   CHECK(relus_to_raise(Policy::latency_aware, n.g, stuck, ours).empty());

@@ -2,7 +2,7 @@
 // Settings of the ReLU thresholding loop (model.md §8.2–§8.4): the threshold JSON file
 //   {"policy": "uniform" | "latency-aware" | "both", "hardware": "both" | "baseline" | "optimised",
 //    "step": 0.05, "refinements": 2, "budget": 1.0, "calibration": 1000, "test_images": 0, "max_iterations": 40,
-//    "accumulate": true, "sparse_only": true, "bottleneck": "relievable" | "slowest",
+//    "accumulate": true, "sparse_only": true, "bottleneck": "relievable" | "slowest", "bottleneck_band": 0.0,
 //    "max_threshold": 8.0, "numerics": "fixed", "hist_source": "activations",
 //    "solver": "greedy" | "sa" | "rule", "anneal": true, "seed": 0}
 // Every key is optional; unknown keys are InputErrors naming the file and the key.
@@ -47,6 +47,9 @@ struct ThresholdConfig {
   // Latency-aware, ours ("relievable"): skip bottlenecks already at their floor, and on the fixed design
   // partitions whose interval no threshold can shorten (policy.hpp BottleneckRule). "slowest": upstream.
   bool relievable_bottleneck = true;
+  // Latency-aware, ours: also raise the ReLUs behind every candidate within this fraction of the slowest
+  // layer's latency (policy.hpp BottleneckRule::band). 0 = the slowest layer alone, as in §8.3.
+  double bottleneck_band = 0.0;
   double max_threshold = 8.0;       // no threshold rises past this (an absolute activation value)
   std::string numerics = "fixed";   // "fixed", "fixed:W.F" or "float" (engine::Numerics::parse)
   sparsity::HistSource hist_source = sparsity::HistSource::activations;  // Q16

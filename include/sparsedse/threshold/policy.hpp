@@ -51,6 +51,10 @@ struct BottleneckRule {
   // no threshold can speed up, since raising others cannot shorten it. Meaningless for a design that is
   // re-optimised (freed resources move), so the loop enables it only for the baseline-hardware run.
   bool exact_interval = false;
+  // Ours, optional: also take every other candidate whose latency is within this fraction of the slowest
+  // one's (0.03 = within 3 %). In a balanced design the next-slowest layers hold the interval as soon as
+  // the slowest is relieved, so raising one ReLU at a time buys almost nothing. 0 = the slowest alone (§8.3).
+  double band = 0.0;
 };
 
 // ReLUs that may not rise (frozen by the loop): a layer all of whose feeding ReLUs are frozen is no
@@ -63,7 +67,8 @@ bool threshold_sensitive(const ir::Graph& graph, ir::Vertex layer, const FrozenR
 
 // The bottleneck a threshold can relieve in each partition: among the threshold-sensitive layers that
 // pass `rule`, the one with the largest latency; ties go to the smaller name. A partition without such
-// a layer (or blocked by `exact_interval`) contributes nothing. One entry per contributing partition.
+// a layer (or blocked by `exact_interval`) contributes nothing. Per contributing partition its slowest
+// layer, then (with `rule.band`) the other candidates within the band, slowest first.
 std::vector<std::string> slowest_sensitive_layers(const ir::Graph& graph, const PartitionLatencies& partitions,
                                                   const BottleneckRule& rule = {}, const FrozenRelus& frozen = {});
 
