@@ -187,6 +187,13 @@ std::string report_markdown(const LoopState& state, const RunInfo& info, const s
                     "round gains < 0.2 %; every design gets this effort"
                   : "")
      << "; seed " << c.seed << ".\n";
+  if (c.runs(Policy::latency_aware)) {
+    md << "- Latency-aware bottleneck: "
+       << (c.relievable_bottleneck ? "the slowest layer a threshold can still speed up (rule `relievable`)"
+                                   : "the slowest layer with sparsity information (rule `slowest`, model.md §8.3)");
+    if (c.bottleneck_band > 0) md << ", and every such layer within " << exact(100 * c.bottleneck_band) << " % of it";
+    md << ".\n";
+  }
   md << "- Threshold-0 design (\"baseline hardware\"): " << fixed(state.baseline_throughput, 1) << " img/s, top-1 "
      << fixed(state.top1_zero, 2) << " % (calibration)";
   if (state.top1_test_zero) md << ", " << fixed(*state.top1_test_zero, 2) << " % (test)";

@@ -109,6 +109,9 @@ TEST_CASE("threshold job on ResNet-20 / Fashion-MNIST: outputs, budget, determin
   for (ir::Vertex v = 0; v < exported.size(); ++v)
     if (exported.layer(v).kind == ir::LayerKind::Convolution) CHECK(exported.layer(v).sparsity.has_value());
 
+  CHECK(read_file(a / "report.md").find("- Latency-aware bottleneck: the slowest layer a threshold can still speed up "
+                                        "(rule `relievable`).\n") != std::string::npos);
+
   nlohmann::json summary = read_json(a / "summary.json");
   CHECK(summary["numerics"] == "fixed:16.8");
   CHECK(summary["test_images"] == 200);
