@@ -16,10 +16,24 @@ namespace sparsedse::engine::gemm {
 
 namespace {
 
+// Where row k of a B micro-panel starts: packed (rows of NR one after the other) or in place, through a
+// table of row offsets (the direct convolution reads rows of its padded input this way).
+template <typename T, int NR>
+struct PackedRows {
+  const T* b;
+  const T* operator()(int k) const { return b + k * NR; }
+};
+template <typename T>
+struct TableRows {
+  const T* b;
+  const std::ptrdiff_t* rows;
+  const T* operator()(int k) const { return b + rows[k]; }
+};
+
 // C tile (rows × cols of MR × NR) += A panel (kc × MR) · B panel (kc × NR).
-template <typename T, int MR, int NV, int VB>
-[[gnu::always_inline]] inline void micro(int kc, const T* __restrict a, const T* __restrict b, T* __restrict c,
-                                         int ldc, int rows, int cols, bool accumulate) {
+template <typename T, int MR, int NV, int VB, typename Rows>
+[[gnu::always_inline]] inline void micro(int kc, const T* __restrict a, Rows b, T* __restrict c, int ldc, int rows,
+                                         int cols, bool accumulate) {
   constexpr int VL = VB / int(sizeof(T));
   constexpr int NR = NV * VL;
   typedef T V __attribute__((vector_size(VB)));
@@ -29,9 +43,10 @@ template <typename T, int MR, int NV, int VB>
 #pragma GCC unroll 4
     for (int j = 0; j < NV; ++j) acc[i][j] = V{};
   for (int k = 0; k < kc; ++k) {
+    const T* __restrict row = b(k);
     V bv[NV];
 #pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j) std::memcpy(&bv[j], b + k * NR + j * VL, sizeof(V));
+    for (int j = 0; j < NV; ++j) std::memcpy(&bv[j], row + j * VL, sizeof(V));
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       const T av = a[k * MR + i];
@@ -60,44 +75,55 @@ template <typename T, int MR, int NV, int VB>
     for (int j = 0; j < cols; ++j) c[i * ldc + j] = tile[i * NR + j] + (accumulate ? c[i * ldc + j] : T(0));
 }
 
-template <typename T, int MR, int NV, int VB>
-[[gnu::always_inline]] inline void block_impl(int m, int n, int kc, const T* a, const T* b, T* c, int ldc,
+// `panel(j)` gives the rows of B micro-panel j.
+template <typename T, int MR, int NV, int VB, typename Panel>
+[[gnu::always_inline]] inline void block_impl(int m, int n, int kc, const T* a, Panel panel, T* c, int ldc,
                                               bool accumulate) {
   constexpr int NR = NV * VB / int(sizeof(T));
   const int mp = (m + MR - 1) / MR, np = (n + NR - 1) / NR;
   for (int j = 0; j < np; ++j)  // the B micro-panel stays in L1 across all A panels
     for (int i = 0; i < mp; ++i)
-      micro<T, MR, NV, VB>(kc, a + std::size_t(i) * kc * MR, b + std::size_t(j) * kc * NR,
+      micro<T, MR, NV, VB>(kc, a + std::size_t(i) * kc * MR, panel(j),
                            c + std::size_t(i) * MR * ldc + std::size_t(j) * NR, ldc, std::min(MR, m - i * MR),
                            std::min(NR, n - j * NR), accumulate);
 }
 
+template <typename T, int MR, int NV, int VB>
+[[gnu::always_inline]] inline void block_packed(int m, int n, int kc, const T* a, const T* b, T* c, int ldc,
+                                                bool accumulate) {
+  constexpr int NR = NV * VB / int(sizeof(T));
+  block_impl<T, MR, NV, VB>(
+      m, n, kc, a, [=](int j) { return PackedRows<T, NR>{b + std::size_t(j) * kc * NR}; }, c, ldc, accumulate);
+}
+
+template <typename T, int MR, int NV, int VB>
+[[gnu::always_inline]] inline void block_table(int m, int n, int kc, const T* a, const T* b,
+                                               const std::ptrdiff_t* rows, T* c, int ldc, bool accumulate) {
+  constexpr int NR = NV * VB / int(sizeof(T));
+  block_impl<T, MR, NV, VB>(
+      m, n, kc, a, [=](int j) { return TableRows<T>{b + std::size_t(j) * NR, rows}; }, c, ldc, accumulate);
+}
+
+// The entry points of one instruction set and element type: packed and in-place B.
+#define SPARSEDSE_GEMM_BLOCKS(name, attributes, T, MR, NV, VB)                                                     \
+  attributes void name(int m, int n, int kc, const T* a, const T* b, T* c, int ldc, bool acc) {                  \
+    block_packed<T, MR, NV, VB>(m, n, kc, a, b, c, ldc, acc);                                                    \
+  }                                                                                                              \
+  attributes void name##_table(int m, int n, int kc, const T* a, const T* b, const std::ptrdiff_t* rows, T* c,   \
+                               int ldc, bool acc) {                                                              \
+    block_table<T, MR, NV, VB>(m, n, kc, a, b, rows, c, ldc, acc);                                               \
+  }
+
 // Portable: 128-bit vectors (SSE2 on x86-64, NEON elsewhere).
-void block_generic_f32(int m, int n, int kc, const float* a, const float* b, float* c, int ldc, bool acc) {
-  block_impl<float, 4, 2, 16>(m, n, kc, a, b, c, ldc, acc);
-}
-void block_generic_f64(int m, int n, int kc, const double* a, const double* b, double* c, int ldc, bool acc) {
-  block_impl<double, 4, 2, 16>(m, n, kc, a, b, c, ldc, acc);
-}
+SPARSEDSE_GEMM_BLOCKS(block_generic_f32, , float, 4, 2, 16)
+SPARSEDSE_GEMM_BLOCKS(block_generic_f64, , double, 4, 2, 16)
 
 #if defined(__x86_64__) || defined(__i386__)
 #define SPARSEDSE_X86 1
-__attribute__((target("avx2,fma"))) void block_avx2_f32(int m, int n, int kc, const float* a, const float* b,
-                                                        float* c, int ldc, bool acc) {
-  block_impl<float, 6, 2, 32>(m, n, kc, a, b, c, ldc, acc);
-}
-__attribute__((target("avx2,fma"))) void block_avx2_f64(int m, int n, int kc, const double* a, const double* b,
-                                                        double* c, int ldc, bool acc) {
-  block_impl<double, 6, 2, 32>(m, n, kc, a, b, c, ldc, acc);
-}
-__attribute__((target("avx512f"))) void block_avx512_f32(int m, int n, int kc, const float* a, const float* b,
-                                                         float* c, int ldc, bool acc) {
-  block_impl<float, 8, 2, 64>(m, n, kc, a, b, c, ldc, acc);
-}
-__attribute__((target("avx512f"))) void block_avx512_f64(int m, int n, int kc, const double* a, const double* b,
-                                                         double* c, int ldc, bool acc) {
-  block_impl<double, 8, 2, 64>(m, n, kc, a, b, c, ldc, acc);
-}
+SPARSEDSE_GEMM_BLOCKS(block_avx2_f32, __attribute__((target("avx2,fma"))), float, 6, 2, 32)
+SPARSEDSE_GEMM_BLOCKS(block_avx2_f64, __attribute__((target("avx2,fma"))), double, 6, 2, 32)
+SPARSEDSE_GEMM_BLOCKS(block_avx512_f32, __attribute__((target("avx512f"))), float, 8, 2, 64)
+SPARSEDSE_GEMM_BLOCKS(block_avx512_f64, __attribute__((target("avx512f"))), double, 8, 2, 64)
 #endif
 
 bool supported(Isa isa) {
@@ -141,10 +167,10 @@ Kernel<float> kernel<float>(Isa isa) {
   if (!supported(isa)) throw std::invalid_argument("gemm: instruction set " + to_string(isa) + " not supported");
   switch (isa) {
 #ifdef SPARSEDSE_X86
-    case Isa::Avx512: return {isa, 8, 32, &block_avx512_f32};
-    case Isa::Avx2: return {isa, 6, 16, &block_avx2_f32};
+    case Isa::Avx512: return {isa, 8, 32, &block_avx512_f32, &block_avx512_f32_table};
+    case Isa::Avx2: return {isa, 6, 16, &block_avx2_f32, &block_avx2_f32_table};
 #endif
-    default: return {Isa::Generic, 4, 8, &block_generic_f32};
+    default: return {Isa::Generic, 4, 8, &block_generic_f32, &block_generic_f32_table};
   }
 }
 
@@ -153,10 +179,10 @@ Kernel<double> kernel<double>(Isa isa) {
   if (!supported(isa)) throw std::invalid_argument("gemm: instruction set " + to_string(isa) + " not supported");
   switch (isa) {
 #ifdef SPARSEDSE_X86
-    case Isa::Avx512: return {isa, 8, 16, &block_avx512_f64};
-    case Isa::Avx2: return {isa, 6, 8, &block_avx2_f64};
+    case Isa::Avx512: return {isa, 8, 16, &block_avx512_f64, &block_avx512_f64_table};
+    case Isa::Avx2: return {isa, 6, 8, &block_avx2_f64, &block_avx2_f64_table};
 #endif
-    default: return {Isa::Generic, 4, 4, &block_generic_f64};
+    default: return {Isa::Generic, 4, 4, &block_generic_f64, &block_generic_f64_table};
   }
 }
 
@@ -214,14 +240,35 @@ void multiply(const PackedA<T>& a, const T* packed_b, int cols, T* c, std::ptrdi
   }
 }
 
+namespace {
+// K block kb of A: its depth and its first panel.
+template <typename T>
+int block_depth(const PackedA<T>& a, int kb) {
+  return std::min(kKc, a.depth - kb * kKc);
+}
+template <typename T>
+const T* block_panels(const PackedA<T>& a, int kb, const Kernel<T>& k) {
+  return a.data.data() + panel_offset(kb, 0, a.depth, round_up(a.rows, k.mr), k.mr);
+}
+}  // namespace
+
 template <typename T>
 void multiply_block(const PackedA<T>& a, int kb, const T* packed_b_block, int cols, T* c, std::ptrdiff_t ldc,
                     const Kernel<T>& k, bool accumulate) {
-  const int kc = std::min(kKc, a.depth - kb * kKc);
-  k.block(a.rows, cols, kc, a.data.data() + panel_offset(kb, 0, a.depth, round_up(a.rows, k.mr), k.mr),
-          packed_b_block, c, int(ldc), accumulate);
+  k.block(a.rows, cols, block_depth(a, kb), block_panels(a, kb, k), packed_b_block, c, int(ldc), accumulate);
 }
 
+template <typename T>
+void multiply_block_table(const PackedA<T>& a, int kb, const T* b, const std::ptrdiff_t* rows, int cols, T* c,
+                          std::ptrdiff_t ldc, const Kernel<T>& k, bool accumulate) {
+  k.block_table(a.rows, cols, block_depth(a, kb), block_panels(a, kb, k), b, rows, c, int(ldc), accumulate);
+}
+
+
+template void multiply_block_table(const PackedA<float>&, int, const float*, const std::ptrdiff_t*, int, float*,
+                                   std::ptrdiff_t, const Kernel<float>&, bool);
+template void multiply_block_table(const PackedA<double>&, int, const double*, const std::ptrdiff_t*, int, double*,
+                                   std::ptrdiff_t, const Kernel<double>&, bool);
 template void multiply_block(const PackedA<float>&, int, const float*, int, float*, std::ptrdiff_t,
                              const Kernel<float>&, bool);
 template void multiply_block(const PackedA<double>&, int, const double*, int, double*, std::ptrdiff_t,

@@ -30,6 +30,10 @@ ConvGeometry ConvGeometry::of(const ir::Layer& l) {
 
 namespace {
 
+// Direct 3×3 path (direct_conv_3x3): accumulator floats per task (filters × columns), which with the
+// packed weights of a K block should stay in L2.
+constexpr int kDirectAccumulator = 1 << 17;
+
 // Requantisation fast path (AP_RND, AP_SAT) from `shift` > 0 fraction bits more: add half an LSB, floor,
 // clamp. Equal to sparsedse::requantize for |raw| < 2^62 (checked by the engine tests).
 inline std::int64_t round_saturate(std::int64_t raw, int shift, std::int64_t lo, std::int64_t hi) {
@@ -233,6 +237,140 @@ void weighted_gemm(const Engine::Prepared& p, const std::vector<gemm::PackedA<T>
   }
 }
 
+// Direct 3×3 convolution, stride 1, padding 1 (float): no im2col. A task (a strip) takes rows
+// [row0, row0 + rows) of `images` consecutive images, side by side: buffer row r holds input row
+// row0 − 1 + r of every image (zeros above and below the image), pitch = images · W, so output pixel
+// (y, image i, x) is column q = y·pitch + i·W + x and tap row ky of it is element q + ky·pitch. Each
+// channel has three copies of its rows, one per kernel column kx, shifted by kx − 1 with the column that
+// wraps into the neighbouring image zeroed (the left or right padding), so B row (c, ky, kx) of the GEMM
+// is the contiguous run at copy (c, kx) + ky·pitch (gemm block_table): nothing is packed, no column is
+// wasted, and with 64-byte aligned copies and pitch a multiple of 16 the kernel's loads are aligned.
+bool direct_3x3(const ConvGeometry& g) {
+  const ir::Window& w = g.window;
+  return w.kernel_rows == 3 && w.kernel_cols == 3 && w.stride_rows == 1 && w.stride_cols == 1 && w.pad_top == 1 &&
+         w.pad_left == 1 && w.pad_bottom == 1 && w.pad_right == 1;
+}
+
+struct DirectStrips {
+  int images = 1, rows = 1;  // per strip
+  int per_group = 1;         // strips per group: ⌈batch / images⌉ · ⌈H / rows⌉
+};
+
+// Strip shape: about kDirectAccumulator / filters output columns (whole images side by side when they
+// are small, rows of one image when large), halved while some thread would get fewer than 4 tasks.
+DirectStrips direct_strips(const ConvGeometry& g, int batch, int threads, int nr) {
+  const int plane = g.out_rows * g.out_cols;
+  const int target = std::clamp(kDirectAccumulator / std::max(1, g.group_filters()), 4 * nr, 1024);
+  int images = 1, rows = g.out_rows;
+  if (plane <= target) {
+    images = std::min(batch, target / plane);
+  } else {
+    const int parts = (plane + target - 1) / target;
+    rows = (g.out_rows + parts - 1) / parts;
+  }
+  const auto per_group = [&] { return ((batch + images - 1) / images) * ((g.out_rows + rows - 1) / rows); };
+  while (std::int64_t(per_group()) * g.groups < 4 * threads && (images > 1 || rows > 1)) {
+    if (images > 1) images = (images + 1) / 2;
+    else rows = (rows + 1) / 2;
+  }
+  return {images, rows, per_group()};
+}
+
+// Buffer geometry of one strip: each copy is `lead` zeros (what x − 1 reads at the first column), the
+// (rows + 2) · pitch data, and at least one zero, rounded up to 64 bytes.
+struct StripLayout {
+  static constexpr int lead = 16;
+  int images = 0, rows = 0, pitch = 0;
+  std::size_t copy = 0;  // floats per copy
+  StripLayout(int images_, int rows_, int cols)
+      : images(images_), rows(rows_), pitch(images_ * cols),
+        copy(std::size_t(gemm::round_up(lead + (rows_ + 2) * pitch + 1, 16))) {}
+  std::ptrdiff_t row(int c, int ky, int kx) const {  // start of B row (c, ky, kx)
+    return std::ptrdiff_t(3 * c + kx) * std::ptrdiff_t(copy) + lead + ky * pitch;
+  }
+};
+
+// Fills the three copies of channels [c0, c1) of a strip (layout above). `first` is the group's first
+// channel of the strip's first image.
+void pad_strip(const ConvGeometry& g, const float* first, int row0, const StripLayout& l, int c0, int c1,
+               float* buf) {
+  const std::size_t in_plane = std::size_t(g.rows) * g.cols, image_size = std::size_t(g.channels) * in_plane;
+  const std::size_t data = std::size_t(l.rows + 2) * l.pitch;
+  for (int c = c0; c < c1; ++c) {
+    float* left = buf + l.row(c, 0, 0) - l.lead;  // copy kx = 0: element x holds input x − 1
+    float* mid = left + l.copy;                   // kx = 1: input x
+    float* right = mid + l.copy;                  // kx = 2: input x + 1
+    std::fill(mid, mid + l.lead, 0.0f);
+    float* dst = mid + l.lead;
+    for (int r = 0; r < l.rows + 2; ++r) {
+      const int iy = row0 - 1 + r;
+      for (int i = 0; i < l.images; ++i, dst += g.cols) {
+        if (iy < 0 || iy >= g.rows) {
+          std::fill(dst, dst + g.cols, 0.0f);
+          continue;
+        }
+        const float* src = first + i * image_size + std::size_t(c) * in_plane + std::size_t(iy) * g.cols;
+        for (int x = 0; x < g.cols; ++x) dst[x] = src[x];  // short rows: an inline loop, not memmove
+      }
+    }
+    std::fill(dst, mid + l.copy, 0.0f);
+    std::copy(mid + l.lead - 1, mid + l.lead - 1 + data, left + l.lead);
+    std::copy(mid + l.lead + 1, mid + l.lead + 1 + data, right + l.lead);
+    for (std::size_t x0 = l.lead; x0 < l.lead + data; x0 += std::size_t(g.cols)) {  // each image row
+      left[x0] = 0.0f;
+      right[x0 + std::size_t(g.cols) - 1] = 0.0f;
+    }
+  }
+}
+
+void direct_conv_3x3(const Engine::Prepared& p, const Tensor& in, Tensor& out, int threads) {
+  const gemm::Kernel<float>& k = gemm::best_kernel<float>();
+  const ConvGeometry& g = p.geometry;
+  const int cg = g.group_channels(), mg = g.group_filters(), depth = g.depth();
+  const DirectStrips s = direct_strips(g, in.batch, threads, k.nr);
+  const int row_strips = (g.out_rows + s.rows - 1) / s.rows;
+  const std::int64_t tasks = std::int64_t(s.per_group) * g.groups;
+  const std::size_t in_plane = std::size_t(g.rows) * g.cols, out_plane = std::size_t(g.out_rows) * g.out_cols;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (std::int64_t t = 0; t < tasks; ++t) {
+    static thread_local gemm::AlignedVector<float> buf;
+    static thread_local std::vector<float> acc;
+    static thread_local std::vector<std::ptrdiff_t> row_table;
+    const int group = int(t / s.per_group), strip = int(t % s.per_group);
+    const int image0 = strip / row_strips * s.images, row0 = strip % row_strips * s.rows;
+    const StripLayout l(std::min(s.images, in.batch - image0), std::min(s.rows, g.out_rows - row0), g.cols);
+    const int cols = l.rows * l.pitch;
+    const int ldc = gemm::round_up(cols, k.nr);  // whole micro-panels: the last one may run past the strip
+    // The columns past the strip read up to ldc − cols floats beyond the last copy.
+    buf.resize(std::size_t(cg) * 3 * l.copy + std::size_t(ldc - cols));
+    acc.resize(std::size_t(gemm::round_up(mg, k.mr)) * ldc);
+    row_table.resize(std::size_t(depth));
+    for (int r = 0; r < depth; ++r) row_table[std::size_t(r)] = l.row(r / 9, r % 9 / 3, r % 3);  // weight order
+    const float* first = in.image(image0) + std::size_t(group) * cg * in_plane;
+    int padded = 0;  // channels filled so far: each K block fills the ones it starts to read, while warm
+    for (int kb = 0; kb * gemm::kKc < depth; ++kb) {
+      const int r0 = kb * gemm::kKc, r1 = std::min(depth, r0 + gemm::kKc);
+      const int need = (r1 + 8) / 9;
+      pad_strip(g, first, row0, l, padded, need, buf.data());
+      padded = need;
+      gemm::multiply_block_table(p.weights_f32[std::size_t(group)], kb, buf.data(), row_table.data() + r0, ldc,
+                                 acc.data(), ldc, k, kb > 0);
+    }
+    // Each filter's W outputs per (row, image) to NCHW, with the bias.
+    for (int f = 0; f < mg; ++f) {
+      const int filter = group * mg + f;
+      const float b = p.bias_f32[std::size_t(filter)];
+      for (int i = 0; i < l.images; ++i) {
+        float* dst = out.data.data() + (std::size_t(image0 + i) * g.filters + filter) * out_plane +
+                     std::size_t(row0) * g.cols;
+        const float* src = acc.data() + std::size_t(f) * ldc + std::size_t(i) * g.cols;
+        for (int y = 0; y < l.rows; ++y, dst += g.cols, src += l.pitch)
+          for (int x = 0; x < g.cols; ++x) dst[x] = src[x] + b;
+      }
+    }
+  }
+}
+
 // Exact integer fallback for formats so wide that double could round (never for ≤ 16-bit operands).
 void weighted_int64(const Engine::Prepared& p, const Tensor& in, Tensor& out, const WeightedEpilogue& e,
                     int threads) {
@@ -276,7 +414,8 @@ void weighted_int64(const Engine::Prepared& p, const Tensor& in, Tensor& out, co
 }  // namespace
 
 void convolution(const Engine::Prepared& p, const Tensor& in, Tensor& out, const WeightedEpilogue& e, int threads) {
-  if (!e.fixed) weighted_gemm<float>(p, p.weights_f32, in, out, e, threads);
+  if (!e.fixed && !p.fully_connected && direct_3x3(p.geometry)) direct_conv_3x3(p, in, out, threads);
+  else if (!e.fixed) weighted_gemm<float>(p, p.weights_f32, in, out, e, threads);
   else if (p.exact_in_double) weighted_gemm<double>(p, p.weights_f64, in, out, e, threads);
   else weighted_int64(p, in, out, e, threads);
 }

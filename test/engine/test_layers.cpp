@@ -67,6 +67,33 @@ TEST_CASE("conv: grouped, strided, padded and pointwise geometries match the ref
   }
 }
 
+TEST_CASE("conv: the direct 3x3 stride-1 path matches the reference on odd shapes", "[engine][conv]") {
+  // Small images go side by side into one strip, large ones are split into strips of rows, differently
+  // for 1 and 2 threads (kernels.cpp, direct_strips).
+  std::mt19937 rng(13);
+  struct Case {
+    int c, h, w, f, groups, batch;
+  };
+  const Case cases[] = {
+      {1, 12, 12, 5, 1, 3},   // one input channel (the first layer)
+      {3, 7, 13, 9, 1, 3},    // filters not a multiple of the micro-kernel rows
+      {29, 5, 17, 20, 1, 2},  // depth 261: a channel straddles two K blocks
+      {70, 3, 33, 12, 1, 1},  // depth 630: three K blocks, one image in strips
+      {8, 14, 20, 6, 2, 3},   // grouped
+      {4, 1, 47, 8, 1, 2},    // a single row
+      {5, 37, 40, 7, 1, 1},   // many rows: several strips
+      {6, 8, 8, 16, 1, 21},   // many images per strip and a short last strip
+      {3, 4, 4, 10, 1, 7},    // 4x4: the padding of one image is its neighbour's edge column
+      {2, 5, 1, 3, 1, 4},     // one column: both horizontal taps read padding
+  };
+  for (const Case& k : cases) {
+    Graph g = single({k.c, k.h, k.w}, conv_layer("c", k.c, k.f, {3, 3, 1, 1, 1, 1, 1, 1}, k.groups, rng));
+    Tensor in = random_tensor(k.batch, {k.c, k.h, k.w}, rng);
+    INFO("c " << k.c << " h " << k.h << " w " << k.w << " f " << k.f << " groups " << k.groups);
+    for (int threads : {1, 2}) check_close(Engine(g, float_numerics(), threads).run(in), reference_conv(g.layer("c"), in));
+  }
+}
+
 TEST_CASE("conv: results do not depend on threads or on how images are batched", "[engine][conv]") {
   std::mt19937 rng(5);
   Graph g = single({8, 12, 12}, conv_layer("c", 8, 16, {3, 3, 1, 1, 1, 1, 1, 1}, 1, rng));

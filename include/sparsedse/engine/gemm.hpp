@@ -2,10 +2,11 @@
 // Packed-panel GEMM kernels of the engine (exposed for tests and benchmarks).
 //
 // C (+)= A · B with A (M × K, the weights) packed once into MR-row panels and B (K × N, im2col columns)
-// packed per call into NR-column panels, both in K blocks of kKc. A register-blocked micro-kernel per
-// instruction set (AVX-512, AVX2+FMA, or portable 128-bit vectors) is chosen once at run time, so the
-// build needs no -march flag. The double kernel serves the fixed-point mode: integer codes summed in
-// double are exact while every partial sum stays below 2^53 (docs/fixed-point.md).
+// packed per call into NR-column panels (or read in place through a row table), both in K blocks of kKc.
+// A register-blocked micro-kernel per instruction set (AVX-512, AVX2+FMA, or portable 128-bit vectors)
+// is chosen once at run time, so the build needs no -march flag. The double kernel serves the fixed-point
+// mode: integer codes summed in double are exact while every partial sum stays below 2^53
+// (docs/fixed-point.md).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -43,6 +44,10 @@ struct Kernel {
   // One K block: C[m × n] (+)= A (⌈m/mr⌉ panels of kc × mr) · B (⌈n/nr⌉ panels of kc × nr);
   // `accumulate` false overwrites C.
   void (*block)(int m, int n, int kc, const T* a, const T* b, T* c, int ldc, bool accumulate) = nullptr;
+  // The same with B read in place: row k of B panel j starts at b + rows[k] + j·nr (any alignment), so a
+  // direct convolution can use rows of its input without packing them.
+  void (*block_table)(int m, int n, int kc, const T* a, const T* b, const std::ptrdiff_t* rows, T* c, int ldc,
+                      bool accumulate) = nullptr;
 };
 template <typename T>
 Kernel<T> kernel(Isa isa);  // isa must be supported by the CPU
@@ -77,6 +82,11 @@ void pack_b(const T* b, int depth, int cols, std::ptrdiff_t ldb, const Kernel<T>
 template <typename T>
 void multiply_block(const PackedA<T>& a, int kb, const T* packed_b_block, int cols, T* c, std::ptrdiff_t ldc,
                     const Kernel<T>& k, bool accumulate);
+
+// multiply_block with B in place: row kk of the block is b + rows[kk] (block_table), `cols` columns.
+template <typename T>
+void multiply_block_table(const PackedA<T>& a, int kb, const T* b, const std::ptrdiff_t* rows, int cols, T* c,
+                          std::ptrdiff_t ldc, const Kernel<T>& k, bool accumulate);
 
 // C[rows × cols] (row-major, ldc) += A · B, B packed for `cols` columns; `accumulate` false: C = A · B.
 template <typename T>
