@@ -34,6 +34,16 @@ void check_weight_format(const FixedFormat& f, const std::string& at) {
                              std::to_string(f.integer_bits()) + "> is not supported (width 2..32, fraction bits -32..64)");
 }
 
+// A buffer last used for outputs of `image_size` floats per image (any batch), or an empty one.
+std::vector<float> take_buffer(std::multimap<std::int64_t, std::vector<float>>& buffers, std::int64_t image_size) {
+  std::vector<float> b;
+  if (auto it = buffers.find(image_size); it != buffers.end()) {
+    b = std::move(it->second);
+    buffers.erase(it);
+  }
+  return b;
+}
+
 }  // namespace
 
 Engine::Engine(const ir::Graph& graph, Numerics numerics, int threads)
@@ -186,7 +196,7 @@ std::int64_t Engine::quantized_threshold(Vertex v) const {
   return quantize_threshold(double(l.threshold), out_format_.at(producers_.at(v).at(0)));
 }
 
-Tensor Engine::compute(Vertex v, const std::vector<const Tensor*>& in, std::vector<float>* storage) const {
+Tensor Engine::compute(Vertex v, const std::vector<const Tensor*>& in, std::vector<float> storage) const {
   const ir::Layer& l = graph_.layer(v);
   const bool fixed = numerics_.mode == Numerics::Mode::Fixed;
   const std::vector<Vertex>& prods = producers_.at(v);
@@ -209,7 +219,7 @@ Tensor Engine::compute(Vertex v, const std::vector<const Tensor*>& in, std::vect
   Tensor out;
   out.batch = batch;
   out.shape = l.output_shape;
-  if (storage) out.data = std::move(*storage);
+  out.data = std::move(storage);
   out.data.resize(std::size_t(batch) * std::size_t(l.output_shape.elements()));
   switch (l.kind) {
     case LayerKind::Input:
@@ -267,7 +277,14 @@ Tensor Engine::compute(Vertex v, const std::vector<const Tensor*>& in, std::vect
 }
 
 Tensor Engine::run_layer(Vertex v, const std::vector<const Tensor*>& inputs) const {
-  return compute(v, inputs, nullptr);
+  // The caller keeps the result, so a pooled buffer leaves the pool: memory run() left behind serves
+  // incremental re-evaluation instead of sitting next to it.
+  std::vector<float> storage;
+  {
+    std::lock_guard<std::mutex> lock(pool_.mutex);
+    storage = take_buffer(pool_.buffers, graph_.layer(v).output_shape.elements());
+  }
+  return compute(v, inputs, std::move(storage));
 }
 
 Tensor Engine::run(const Tensor& input, ActivationObserver* observer) const {
@@ -295,9 +312,18 @@ Tensor Engine::run(const std::vector<const Tensor*>& inputs, ActivationObserver*
   check_memory_budget(saturating_mul(std::uint64_t(inputs[0]->batch), std::uint64_t(activation_bytes_per_image_)),
                       model, "running a batch of " + std::to_string(inputs[0]->batch) + " images (activations)");
   // Tensors live until their last consumer has run; a Split forwards its producer's tensor unchanged.
-  // Freed storage is recycled for later outputs of the same size (no page faults, no clearing).
+  // Freed storage goes back to `spare` for later outputs of the same image size. This run takes the
+  // engine's pool whole and returns it at the end: a concurrent run finds it empty and allocates.
+  std::multimap<std::int64_t, std::vector<float>> spare;
+  {
+    std::lock_guard<std::mutex> lock(pool_.mutex);
+    spare.swap(pool_.buffers);
+  }
+  const auto recycle = [&](std::shared_ptr<Tensor>& t) {
+    if (t.use_count() == 1) spare.emplace(t->image_size(), std::move(t->data));
+    t.reset();
+  };
   std::vector<std::shared_ptr<Tensor>> values(graph_.size());
-  std::vector<std::vector<float>> spare;
   std::vector<int> pending(graph_.size(), 0);
   for (Vertex v : order_)
     for (Vertex p : producers_[v]) ++pending[p];
@@ -314,24 +340,19 @@ Tensor Engine::run(const std::vector<const Tensor*>& inputs, ActivationObserver*
     if (l.kind == LayerKind::Split) {
       values[v] = values[producers_[v][0]];
     } else {
-      const std::size_t size = std::size_t(in[0]->batch) * std::size_t(l.output_shape.elements());
-      std::vector<float>* storage = nullptr;
-      for (auto& b : spare)
-        if (b.size() == size) storage = &b;
-      values[v] = std::make_shared<Tensor>(compute(v, in, storage));
-      if (storage) {  // its buffer now belongs to the new tensor: drop the emptied slot
-        std::swap(*storage, spare.back());
-        spare.pop_back();
-      }
+      values[v] = std::make_shared<Tensor>(compute(v, in, take_buffer(spare, l.output_shape.elements())));
     }
     if (observer && l.kind != LayerKind::Input) observer->observe_output(l, *values[v]);
     for (Vertex p : producers_[v])
-      if (--pending[p] == 0) {
-        if (values[p].use_count() == 1) spare.push_back(std::move(values[p]->data));
-        values[p].reset();
-      }
+      if (--pending[p] == 0) recycle(values[p]);
   }
-  return *values[output_];
+  Tensor logits = *values[output_];  // a copy (small): the caller's result never shares pooled storage
+  recycle(values[output_]);
+  {
+    std::lock_guard<std::mutex> lock(pool_.mutex);
+    if (pool_.buffers.empty()) pool_.buffers.swap(spare);  // else a concurrent run's pool is kept: drop ours
+  }
+  return logits;
 }
 
 int argmax_class(const Tensor& logits, int n) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -85,9 +86,10 @@ class Engine {
   ir::Vertex output_vertex() const { return output_; }
   const ir::Shape& input_shape() const { return graph_.layer(inputs_.at(0)).output_shape; }
 
-  // Runs the whole graph; returns the output layer's tensor (logits, batch x classes x 1 x 1).
-  // `input` is in float; in fixed mode it is quantised to the input layer's data format first.
-  // The graph must have exactly one Input layer.
+  // Runs the whole graph; returns the output layer's tensor (logits, batch x classes x 1 x 1), which the
+  // caller owns. `input` is in float; in fixed mode it is quantised to the input layer's data format first.
+  // The graph must have exactly one Input layer. The engine keeps its activation buffers between runs;
+  // concurrent runs on one Engine are safe (all but one then use buffers of their own).
   Tensor run(const Tensor& input, ActivationObserver* observer = nullptr) const;
   // A graph with several Input layers: one tensor per input_vertices() entry, same batch size.
   Tensor run(const std::vector<const Tensor*>& inputs, ActivationObserver* observer = nullptr) const;
@@ -119,8 +121,20 @@ class Engine {
   std::vector<std::shared_ptr<const Prepared>> prepared_;  // per vertex (weights in GEMM layout etc.)
   std::int64_t activation_bytes_per_image_ = 0;
 
-  // `storage` (may be null) is recycled as the output's buffer.
-  Tensor compute(ir::Vertex v, const std::vector<const Tensor*>& inputs, std::vector<float>* storage) const;
+  // Activation buffers kept between run() calls, so repeated runs write to memory that is already
+  // mapped (no page faults, no zero fill). Keyed by floats per image: buffers grow to the largest batch
+  // seen and serve smaller ones too. A copy of the Engine starts with an empty pool.
+  struct BufferPool {
+    std::mutex mutex;
+    std::multimap<std::int64_t, std::vector<float>> buffers;
+    BufferPool() = default;
+    BufferPool(const BufferPool&) {}
+    BufferPool& operator=(const BufferPool&) { return *this; }
+  };
+  mutable BufferPool pool_;
+
+  // `storage` (any contents, may be empty) becomes the output's buffer.
+  Tensor compute(ir::Vertex v, const std::vector<const Tensor*>& inputs, std::vector<float> storage) const;
 };
 
 // Top-k accuracy helpers over logits (batch x classes). Ties go to the lower class index.
