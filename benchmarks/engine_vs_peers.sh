@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Throughput of the sparsedse engine next to PyTorch and onnxruntime on the same ONNX file
-# (docs/benchmarks.md): full-width ResNet-18 CIFAR with a 1×32×32 input, batch 64, 2 threads, float32.
+# (docs/benchmarks.md): full-width ResNet-18 CIFAR with a 1×32×32 input, batch 64, 2 threads; the peers in
+# float32, sparsedse in float32 and in the hardware's fixed point (NUMERICS, default "float fixed:16.8").
 #
 #   benchmarks/engine_vs_peers.sh [BUILD_DIR] [MODEL.onnx]
 #
@@ -18,6 +19,7 @@ rounds="${ROUNDS:-3}"
 seconds="${SECONDS_PER_RUN:-10}"
 batch="${BATCH:-64}"
 threads="${THREADS:-2}"
+numerics="${NUMERICS:-float fixed:16.8}"
 bench="$build/benchmarks/bench_engine"
 [[ -x "$bench" ]] || { echo "error: $bench not found (cmake --build $build --target bench_engine)" >&2; exit 2; }
 
@@ -38,8 +40,10 @@ fi
 results="$work/results.jsonl"
 for round in $(seq 1 "$rounds"); do
   echo "round $round/$rounds" >&2
-  OMP_NUM_THREADS="$threads" "$bench" "$model" --batch "$batch" --threads "$threads" --seconds "$seconds" \
-      --json >>"$results"
+  for n in $numerics; do
+    OMP_NUM_THREADS="$threads" "$bench" "$model" --batch "$batch" --threads "$threads" --seconds "$seconds" \
+        --numerics "$n" --json >>"$results"
+  done
   OMP_NUM_THREADS="$threads" /usr/bin/python3 "$here/peers/torch_onnx.py" "$model" --batch "$batch" \
       --threads "$threads" --seconds "$seconds" >>"$results"
   (cd "$here/peers" && node ort_bench.js "$model" "$batch" "$threads" "$seconds") >>"$results"
@@ -50,18 +54,16 @@ import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 by = {}
 for r in rows:
-    name = r["engine"].split()[0]
-    by.setdefault(name, {"label": r["engine"], "ips": [], "rss": []})
+    name = r["engine"].split()[0] + (" " + r["numerics"] if "numerics" in r else "")
+    by.setdefault(name, {"label": name if "numerics" in r else r["engine"], "ips": [], "rss": []})
     by[name]["ips"].append(r["images_per_s"])
     by[name]["rss"].append(r["peak_rss_mib"])
-ours = statistics.median(by["sparsedse"]["ips"])
-print(f"model {sys.argv[2]}, batch {sys.argv[3]}, {sys.argv[4]} threads, float32; median over rounds")
-print(f"{'engine':<28} {'images/s':>9} {'ours / it':>10} {'peak RSS MiB':>13}   runs (images/s)")
-for name in ("sparsedse", "pytorch", "onnxruntime-node"):
-    if name not in by:
-        continue
-    b = by[name]
-    ips = statistics.median(b["ips"])
-    print(f"{b['label']:<28} {ips:9.1f} {ours / ips:10.2f} {max(b['rss']):13.0f}   "
-          + " ".join(f"{x:.1f}" for x in b["ips"]))
+ours = [n for n in by if n.startswith("sparsedse")]
+print(f"model {sys.argv[2]}, batch {sys.argv[3]}, {sys.argv[4]} threads; median over rounds")
+print(f"{'engine':<28} {'images/s':>9} " + " ".join(f"{n.split()[1] + ' / it':>14}" for n in ours)
+      + f" {'peak RSS MiB':>13}   runs (images/s)")
+median = {n: statistics.median(b["ips"]) for n, b in by.items()}
+for name, b in by.items():
+    print(f"{b['label']:<28} {median[name]:9.1f} " + " ".join(f"{median[o] / median[name]:14.2f}" for o in ours)
+          + f" {max(b['rss']):13.0f}   " + " ".join(f"{x:.1f}" for x in b["ips"]))
 PY

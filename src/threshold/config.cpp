@@ -42,7 +42,7 @@ ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std:
   c.max_iterations = int(f.integer_at_least("max_iterations", 1, c.max_iterations));
   c.accumulate = f.boolean("accumulate", c.accumulate);
   c.sparse_only = f.boolean("sparse_only", c.sparse_only);
-  c.relievable_bottleneck = f.choice("bottleneck", {"relievable", "slowest"}, "relievable") == "relievable";
+  c.bottleneck = *bottleneck_choice_from_string(f.choice("bottleneck", {"relievable", "interval", "slowest"}, "relievable"));
   c.bottleneck_band = f.number("bottleneck_band", c.bottleneck_band);
   if (!(c.bottleneck_band >= 0 && c.bottleneck_band < 1)) f.fail("bottleneck_band", "a fraction in [0, 1)");
   c.max_threshold = f.positive("max_threshold", c.max_threshold);
@@ -74,7 +74,7 @@ nlohmann::json to_json(const ThresholdConfig& c) {
           {"max_iterations", c.max_iterations},
           {"accumulate", c.accumulate},
           {"sparse_only", c.sparse_only},
-          {"bottleneck", c.relievable_bottleneck ? "relievable" : "slowest"},
+          {"bottleneck", to_string(c.bottleneck)},
           {"bottleneck_band", c.bottleneck_band},
           {"max_threshold", c.max_threshold},
           {"numerics", c.numerics},

@@ -158,8 +158,8 @@ void ThresholdLoop::start(LoopState& state) {
 bool ThresholdLoop::advance(LoopState& state, RunState& run) {
   const int iteration = run.iteration + 1;
   const std::size_t run_index = std::size_t(&run - state.runs.data());
-  const BottleneckRule rule{config_.sparse_only, config_.relievable_bottleneck,
-                            config_.relievable_bottleneck && run.guide == Guide::baseline, config_.bottleneck_band};
+  const BottleneckRule rule =
+      bottleneck_rule(config_.bottleneck, config_.sparse_only, run.guide == Guide::baseline, config_.bottleneck_band);
   FrozenRelus frozen;
   for (const auto& [relu, step] : run.steps)
     if (step == 0.0) frozen.insert(relu);

@@ -189,8 +189,11 @@ std::string report_markdown(const LoopState& state, const RunInfo& info, const s
      << "; seed " << c.seed << ".\n";
   if (c.runs(Policy::latency_aware)) {
     md << "- Latency-aware bottleneck: "
-       << (c.relievable_bottleneck ? "the slowest layer a threshold can still speed up (rule `relievable`)"
-                                   : "the slowest layer with sparsity information (rule `slowest`, model.md §8.3)");
+       << (c.bottleneck == BottleneckChoice::relievable ? "the slowest layer a threshold can still speed up (rule `relievable`)"
+           : c.bottleneck == BottleneckChoice::interval
+               ? "the slowest layer a threshold can still speed up, on the fixed design only while it holds the "
+                 "interval (rule `interval`)"
+               : "the slowest layer with sparsity information (rule `slowest`, model.md §8.3)");
     if (c.bottleneck_band > 0) md << ", and every such layer within " << exact(100 * c.bottleneck_band) << " % of it";
     md << ".\n";
   }

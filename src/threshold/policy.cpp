@@ -20,6 +20,26 @@ std::optional<Policy> policy_from_string(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view to_string(BottleneckChoice choice) {
+  switch (choice) {
+    case BottleneckChoice::relievable: return "relievable";
+    case BottleneckChoice::interval: return "interval";
+    case BottleneckChoice::slowest: return "slowest";
+  }
+  return "?";
+}
+
+std::optional<BottleneckChoice> bottleneck_choice_from_string(std::string_view name) {
+  for (BottleneckChoice c : {BottleneckChoice::relievable, BottleneckChoice::interval, BottleneckChoice::slowest})
+    if (name == to_string(c)) return c;
+  return std::nullopt;
+}
+
+BottleneckRule bottleneck_rule(BottleneckChoice choice, bool sparse_only, bool fixed_design, double band) {
+  return {sparse_only, choice != BottleneckChoice::slowest, choice == BottleneckChoice::interval && fixed_design,
+          band};
+}
+
 namespace {
 
 // Layers that forward their producers' zeros without computing new values (a max/avg over zeros

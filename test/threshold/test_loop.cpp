@@ -87,6 +87,7 @@ TEST_CASE("latency-aware runs raise the ReLUs behind each partition's bottleneck
   c.policies = {Policy::latency_aware};
   c.step = 0.02;
   c.max_iterations = 6;
+  c.bottleneck = BottleneckChoice::interval;
   LoopState s = run_all(g, c);
   REQUIRE(s.runs.size() == 2);  // one run steered by each hardware mode
   // Steered by the re-optimised design: iteration 1: c1 is slowest but dense and fed by the image;
@@ -99,8 +100,8 @@ TEST_CASE("latency-aware runs raise the ReLUs behind each partition's bottleneck
   CHECK(recs[2]->bottlenecks == Names{"c3", "c5"});
   CHECK(recs[2]->raised == Names{"r2", "r4"});
   CHECK(recs[2]->thresholds == ThresholdMap{{"r1", 0.02}, {"r2", 0.02}, {"r3", 0.02}, {"r4", 0.02}, {"r5", 0.0}});
-  // Steered by the fixed design: partition 0's interval is the dense c1 (1000 cycles), which no
-  // threshold shortens, so only partition 1 is worked on: c4 (r3), then c5 (r4).
+  // Steered by the fixed design, rule `interval`: partition 0's interval is the dense c1 (1000 cycles),
+  // which no threshold shortens, so only partition 1 is worked on: c4 (r3), then c5 (r4).
   recs = records_of(s, "latency-aware/baseline-hw");
   REQUIRE(recs.size() >= 3);
   CHECK(recs[1]->bottlenecks == Names{"c4"});
@@ -113,6 +114,17 @@ TEST_CASE("latency-aware runs raise the ReLUs behind each partition's bottleneck
   CHECK_FALSE(records_of(s, "latency-aware/baseline-hw")[1]->optimised_throughput.has_value());
   CHECK(run_named(s, "latency-aware/baseline-hw").stop_reason == "iteration limit reached");
   CHECK(run_named(s, "latency-aware/baseline-hw").iteration == 6);
+
+  // The default rule `relievable` goes on relieving partition 0 behind its dense c1 (a shorter pipeline
+  // fill still pays): on the fixed design it makes the same first two choices as the re-optimised run.
+  c.bottleneck = BottleneckChoice::relievable;
+  s = run_all(g, c);
+  recs = records_of(s, "latency-aware/baseline-hw");
+  REQUIRE(recs.size() >= 3);
+  CHECK(recs[1]->bottlenecks == Names{"c2", "c4"});
+  CHECK(recs[1]->raised == Names{"r1", "r3"});
+  CHECK(recs[2]->bottlenecks == Names{"c3", "c5"});
+  CHECK(recs[2]->raised == Names{"r2", "r4"});
 }
 
 TEST_CASE("latency-aware: a ReLU that breaks the budget halves its own step, then freezes; the run goes on",
@@ -133,7 +145,8 @@ TEST_CASE("latency-aware: a ReLU that breaks the budget halves its own step, the
     return s;
   };
 
-  SECTION("fixed design: hand-worked") {
+  SECTION("fixed design, rule `interval`: hand-worked") {
+    c.bottleneck = BottleneckChoice::interval;
     LoopState s = run_loop(c);
     auto recs = records_of(s, "latency-aware/baseline-hw");
     // Partition 0's interval is the dense c1, so only partition 1 is worked on: c4/sc (r3), c5 (r4) and
@@ -273,7 +286,7 @@ TEST_CASE("runs that meet the same thresholds share one calibration profile", "[
   ir::Graph g = network();
   ThresholdConfig c;
   c.policies = {Policy::latency_aware};
-  c.relievable_bottleneck = false;  // upstream's rule: both runs pick c2 and c4 first
+  c.bottleneck = BottleneckChoice::slowest;  // upstream's rule: both runs pick c2 and c4 first
   c.max_iterations = 1;
   WorldMeasurer m(g);
   WorldHardware h;
@@ -339,6 +352,12 @@ TEST_CASE("threshold config: defaults, validation and errors naming file and key
   const auto products = threshold_config_from_json({{"hist_source", "products"}}, "t.json");
   CHECK(products.hist_source == sparsity::HistSource::products);
   CHECK(threshold_config_from_json(to_json(products), "t.json").hist_source == sparsity::HistSource::products);
+  CHECK(d.bottleneck == BottleneckChoice::relievable);
+  for (const char* rule : {"relievable", "interval", "slowest"}) {
+    const auto r = threshold_config_from_json({{"bottleneck", rule}}, "t.json");
+    CHECK(to_string(r.bottleneck) == rule);
+    CHECK(threshold_config_from_json(to_json(r), "t.json").bottleneck == r.bottleneck);
+  }
 
   auto error_of = [](const nlohmann::json& j) {
     try {
@@ -356,6 +375,7 @@ TEST_CASE("threshold config: defaults, validation and errors naming file and key
   CHECK(error_of({{"calibration", 0}}).find("/calibration") != std::string::npos);
   CHECK(error_of({{"numerics", "double"}}).find("/numerics") != std::string::npos);
   CHECK(error_of({{"hist_source", "weights"}}).find("t.json: /hist_source") != std::string::npos);
+  CHECK(error_of({{"bottleneck", "fastest"}}).find("t.json: /bottleneck") != std::string::npos);
 }
 
 TEST_CASE("a checkpoint with a bad field is an InputError naming it", "[threshold]") {

@@ -154,6 +154,16 @@ TEST_CASE("latency-aware bottlenecks skip layers at their floor and blocked fixe
   CHECK(slowest_sensitive_layers(n.g, parts, banded) == Names{"c4", "c5"});
   banded.band = 0.15;  // 500 < 0.85·600
   CHECK(slowest_sensitive_layers(n.g, parts, banded) == Names{"c4"});
+  // The config's choices map onto these rules; only `interval` treats a fixed design differently.
+  auto same = [](const BottleneckRule& a, const BottleneckRule& b) {
+    return a.sparse_only == b.sparse_only && a.above_floor == b.above_floor && a.exact_interval == b.exact_interval &&
+           a.band == b.band;
+  };
+  for (bool fixed_design : {false, true}) {
+    CHECK(same(bottleneck_rule(BottleneckChoice::relievable, true, fixed_design, 0), ours));
+    CHECK(same(bottleneck_rule(BottleneckChoice::slowest, true, fixed_design, 0), upstream));
+    CHECK(same(bottleneck_rule(BottleneckChoice::interval, true, fixed_design, 0), fixed_design ? fixed : ours));
+  }
   // Nothing relievable anywhere: the policy raises nothing (the loop then stops).
   PartitionLatencies stuck = {{{"c2", 800, true, 800}, {"c3", 700, true, 700}}};
   CHECK(relus_to_raise(Policy::latency_aware, n.g, stuck, ours).empty());

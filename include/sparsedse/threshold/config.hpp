@@ -2,7 +2,7 @@
 // Settings of the ReLU thresholding loop (model.md §8.2–§8.4): the threshold JSON file
 //   {"policy": "uniform" | "latency-aware" | "both", "hardware": "both" | "baseline" | "optimised",
 //    "step": 0.05, "refinements": 2, "budget": 1.0, "calibration": 1000, "test_images": 0, "max_iterations": 40,
-//    "accumulate": true, "sparse_only": true, "bottleneck": "relievable" | "slowest", "bottleneck_band": 0.0,
+//    "accumulate": true, "sparse_only": true, "bottleneck": "relievable" | "interval" | "slowest", "bottleneck_band": 0.0,
 //    "max_threshold": 8.0, "numerics": "fixed", "hist_source": "activations",
 //    "solver": "greedy" | "sa" | "rule", "anneal": true, "seed": 0}
 // Every key is optional; unknown keys are InputErrors naming the file and the key.
@@ -44,9 +44,11 @@ struct ThresholdConfig {
   int max_iterations = 40;          // accepted or rolled-back steps per run, after the threshold-0 start
   bool accumulate = true;           // Q17: corrected (cumulative) by default; false = upstream `main`
   bool sparse_only = true;          // latency-aware: bottleneck among the layers the design runs sparse
-  // Latency-aware, ours ("relievable"): skip bottlenecks already at their floor, and on the fixed design
-  // partitions whose interval no threshold can shorten (policy.hpp BottleneckRule). "slowest": upstream.
-  bool relievable_bottleneck = true;
+  // Latency-aware: how a partition's bottleneck is chosen (policy.hpp BottleneckChoice). The default skips
+  // layers already at their floor; once a fixed design's interval is held by a layer no threshold can
+  // shorten, it goes on relieving the slowest layer that can still get faster, which shortens the
+  // pipeline fill ("interval" stops there instead). "slowest": upstream.
+  BottleneckChoice bottleneck = BottleneckChoice::relievable;
   // Latency-aware, ours: also raise the ReLUs behind every candidate within this fraction of the slowest
   // layer's latency (policy.hpp BottleneckRule::band). 0 = the slowest layer alone, as in §8.3.
   double bottleneck_band = 0.0;

@@ -57,6 +57,17 @@ struct BottleneckRule {
   double band = 0.0;
 };
 
+// Which BottleneckRule the latency-aware policy uses (threshold config key "bottleneck").
+enum class BottleneckChoice {
+  relievable,  // ours, default: the slowest layer a threshold can still speed up (above its floor)
+  interval,    // ours: the same, but on a fixed design only while such a layer holds the interval
+  slowest,     // upstream (§8.3): the slowest layer with sparsity information, floors ignored
+};
+std::string_view to_string(BottleneckChoice choice);
+std::optional<BottleneckChoice> bottleneck_choice_from_string(std::string_view name);
+// The rule of `choice` for a run steered by a fixed design (`fixed_design`) or a re-optimised one.
+BottleneckRule bottleneck_rule(BottleneckChoice choice, bool sparse_only, bool fixed_design, double band);
+
 // ReLUs that may not rise (frozen by the loop): a layer all of whose feeding ReLUs are frozen is no
 // bottleneck candidate (under `exact_interval` it then blocks its partition), and they are never raised.
 using FrozenRelus = std::set<std::string>;
