@@ -58,10 +58,16 @@ ir::Graph load(const std::string& model) {
 void gemm_peak() {
   const auto& k = engine::gemm::best_kernel<float>();
   const auto& kd = engine::gemm::best_kernel<double>();
+  const auto& ki = engine::gemm::best_kernel<std::int16_t>();
   for (const auto& [m, depth] : std::vector<std::pair<int, int>>{{64, 576}, {128, 1152}, {256, 2304}, {512, 4608}}) {
     const int n = 256;
     std::vector<float> a(std::size_t(m) * depth, 0.5f), b(std::size_t(depth) * n, 0.25f), c(std::size_t(m) * n);
     std::vector<double> ad(a.begin(), a.end()), bd(b.begin(), b.end()), cd(c.size());
+    std::vector<std::int16_t> ai(a.size(), 3), bi(b.size(), 5);
+    std::vector<std::int32_t> ci(c.size());
+    auto pai = engine::gemm::pack_a(ai.data(), m, depth, depth, ki);
+    engine::gemm::AlignedVector<std::int16_t> pbi;
+    engine::gemm::pack_b(bi.data(), depth, n, n, ki, pbi);
     auto pa = engine::gemm::pack_a(a.data(), m, depth, depth, k);
     auto pad = engine::gemm::pack_a(ad.data(), m, depth, depth, kd);
     engine::gemm::AlignedVector<float> pb;
@@ -80,8 +86,10 @@ void gemm_peak() {
     };
     double f32 = time([&] { engine::gemm::multiply(pa, pb.data(), n, c.data(), n, k); });
     double f64 = time([&] { engine::gemm::multiply(pad, pbd.data(), n, cd.data(), n, kd); });
-    std::printf("gemm kernel (%s, 1 thread, %dx%dx%d): float %.1f GFLOP/s, double %.1f GFLOP/s (CPU time)\n",
-                engine::gemm::to_string(k.isa).c_str(), m, depth, n, f32, f64);
+    double i16 = time([&] { engine::gemm::multiply(pai, pbi.data(), n, ci.data(), n, ki); });
+    std::printf("gemm kernel (%s, 1 thread, %dx%dx%d): float %.1f, double %.1f, int16 (%s) %.1f GOP/s (CPU time)\n",
+                engine::gemm::to_string(k.isa).c_str(), m, depth, n, f32, f64, engine::gemm::to_string(ki.isa).c_str(),
+                i16);
   }
 }
 

@@ -140,7 +140,25 @@ Engine::Engine(const ir::Graph& graph, Numerics numerics, int threads)
       const auto magnitude = [](const FixedFormat& f) { return f.is_signed ? f.width - 1 : f.width; };
       p->exact_in_double =
           ceil_log2(depth) + magnitude(p->input_format) + magnitude(p->weight_format) <= 52;
-      if (p->exact_in_double) {
+      // int16 codes, int32 sums: every partial sum of filter f is at most Σ|w_code| · max|x_code| in
+      // magnitude, so with the largest such L1 times the largest input code below 2^31 none overflows
+      // (and vpdpwssd / vpmaddwd, which wrap, give the exact sum). Else the bound is checked per call
+      // with the input's actual largest code (int16_exact).
+      const auto fits_int16 = [&](const FixedFormat& f) { return magnitude(f) <= 15; };
+      if (fits_int16(p->input_format) && fits_int16(p->weight_format)) {
+        std::vector<std::int16_t> codes(p->weights_raw.begin(), p->weights_raw.end());
+        for (int f = 0; f < g.filters; ++f) {
+          std::int64_t l1 = 0;
+          for (int i = 0; i < depth; ++i) l1 += std::abs(p->weights_raw[std::size_t(f) * depth + i]);
+          p->max_filter_l1 = std::max(p->max_filter_l1, l1);
+        }
+        const std::int64_t max_code = std::int64_t{1} << magnitude(p->input_format);  // −2^15 for signed 16
+        p->int16_always = p->max_filter_l1 * max_code < (std::int64_t{1} << 31);
+        const auto& k = gemm::best_kernel<std::int16_t>();
+        for (int grp = 0; grp < g.groups; ++grp)
+          p->weights_i16.push_back(gemm::pack_a(codes.data() + std::size_t(grp) * mg * depth, mg, depth, depth, k));
+      }
+      if (p->exact_in_double && !p->int16_always) {
         const auto& k = gemm::best_kernel<double>();
         for (int grp = 0; grp < g.groups; ++grp)
           p->weights_f64.push_back(gemm::pack_a(grid.data() + std::size_t(grp) * mg * depth, mg, depth, depth, k));

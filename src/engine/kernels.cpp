@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include <omp.h>
 
@@ -73,14 +74,37 @@ struct SegmentRows {
   std::vector<int> ix0;  // input column of the segment's first output column, before the kernel column
 };
 
+// How pack_columns / pack_vectors write one packed element: float and double take the value; int16 takes
+// its code x·2^F (exact: x is on the input grid, |code| < 2^15), stored in the K-pair layout (gemm.hpp).
+template <typename T>
+struct Element {
+  static constexpr int kr = std::is_same_v<T, std::int16_t> ? 2 : 1;
+  float scale = 1.0f;  // 2^F for codes
+  T operator()(float x) const {
+    if constexpr (std::is_integral_v<T>) return T(std::int32_t(x * scale));
+    else return T(x);
+  }
+};
+
+// Zero the pair partner of row `kc` when a K block has an odd depth (int16 layout), in every panel.
+template <typename T>
+void zero_odd_row(int kc, int panels, int nr, T* out) {
+  if (Element<T>::kr == 1 || kc % 2 == 0) return;
+  const std::size_t panel_stride = std::size_t(kc + 1) * nr;
+  for (int p = 0; p < panels; ++p)
+    for (int lane = 0; lane < nr; ++lane) out[p * panel_stride + gemm::panel_index(kc, lane, nr, 2)] = T(0);
+}
+
 // im2col straight into the packed-B layout of the GEMM kernel (no intermediate matrix): rows [r0, r1)
 // of the K dimension (one K block), for the chunk's segments, as ⌈ncols/nr⌉ panels of (r1 − r0) × nr.
 template <typename T>
 void pack_columns(const ConvGeometry& g, int group, const float* in, int r0, int r1, int ncols, bool pointwise,
-                  const gemm::Kernel<T>& k, const std::vector<Segment>& segs, SegmentRows& rows, T* out) {
+                  const gemm::Kernel<T>& k, Element<T> cvt, const std::vector<Segment>& segs, SegmentRows& rows,
+                  T* out) {
+  constexpr int KR = Element<T>::kr;  // lane j of a row is element j·KR
   const ir::Window& w = g.window;
   const int nr = k.nr;
-  const std::size_t panel_stride = std::size_t(r1 - r0) * nr;
+  const std::size_t panel_stride = std::size_t(gemm::round_up(r1 - r0, KR)) * nr;
   const std::size_t image_size = std::size_t(g.channels) * g.rows * g.cols;
   const std::size_t plane_size = std::size_t(g.rows) * g.cols;
   const std::size_t nseg = segs.size();
@@ -88,9 +112,12 @@ void pack_columns(const ConvGeometry& g, int group, const float* in, int r0, int
   rows.src_row.resize(nseg);
   rows.ix0.resize(nseg);
   for (std::size_t i = 0; i < nseg; ++i) {
-    rows.dst_offset[i] = std::size_t(segs[i].panel) * panel_stride + std::size_t(segs[i].lane);
+    rows.dst_offset[i] = std::size_t(segs[i].panel) * panel_stride + std::size_t(segs[i].lane) * KR;
     rows.ix0[i] = segs[i].out_col * w.stride_cols - w.pad_left;
   }
+  const auto zero = [](T* dst, int from, int to) {
+    for (int j = from; j < to; ++j) dst[j * KR] = T(0);
+  };
   const int tail = gemm::round_up(ncols, nr) - ncols;  // zero lanes of the last panel
   int cached = -1;  // (channel, kernel row) whose source rows are in `rows.src_row`
   for (int r = r0; r < r1; ++r) {
@@ -105,57 +132,57 @@ void pack_columns(const ConvGeometry& g, int group, const float* in, int r0, int
         rows.src_row[i] = pointwise ? plane : (iy < 0 || iy >= g.rows) ? nullptr : plane + std::size_t(iy) * g.cols;
       }
     }
-    T* row_base = out + std::size_t(r - r0) * nr;
+    T* row_base = out + gemm::panel_index(r - r0, 0, nr, KR);
     for (std::size_t i = 0; i < nseg; ++i) {
       T* dst = row_base + rows.dst_offset[i];
       const int len = segs[i].length;
       const float* src = rows.src_row[i];
       if (!src) {
-        std::fill(dst, dst + len, T(0));
+        zero(dst, 0, len);
         continue;
       }
       const int ix0 = rows.ix0[i] + kcol;
       if (w.stride_cols == 1) {
         if (ix0 >= 0 && ix0 + len <= (pointwise ? int(plane_size) : g.cols)) {  // interior: a straight copy
-          for (int j = 0; j < len; ++j) dst[j] = T(src[ix0 + j]);
+          for (int j = 0; j < len; ++j) dst[j * KR] = cvt(src[ix0 + j]);
           continue;
         }
         const int lo = std::clamp(-ix0, 0, len), hi = std::clamp(g.cols - ix0, lo, len);
-        std::fill(dst, dst + lo, T(0));
-        for (int j = lo; j < hi; ++j) dst[j] = T(src[ix0 + j]);
-        std::fill(dst + hi, dst + len, T(0));
+        zero(dst, 0, lo);
+        for (int j = lo; j < hi; ++j) dst[j * KR] = cvt(src[ix0 + j]);
+        zero(dst, hi, len);
       } else {
         for (int j = 0; j < len; ++j) {
           const int ix = ix0 + j * w.stride_cols;
-          dst[j] = (ix >= 0 && ix < g.cols) ? T(src[ix]) : T(0);
+          dst[j * KR] = (ix >= 0 && ix < g.cols) ? cvt(src[ix]) : T(0);
         }
       }
     }
-    if (tail > 0) {
-      T* last = row_base + std::size_t(ncols / nr) * panel_stride + std::size_t(ncols % nr);
-      std::fill(last, last + tail, T(0));
-    }
+    if (tail > 0) zero(row_base + std::size_t(ncols / nr) * panel_stride + std::size_t(ncols % nr) * KR, 0, tail);
   }
+  zero_odd_row(r1 - r0, gemm::round_up(ncols, nr) / nr, nr, out);
 }
 
 // Inner product: column j is image col0 + j, row r is input element r; rows [r0, r1) as above.
 template <typename T>
 void pack_vectors(const ConvGeometry& g, const float* in, std::int64_t col0, int r0, int r1, int ncols,
-                  const gemm::Kernel<T>& k, T* out) {
+                  const gemm::Kernel<T>& k, Element<T> cvt, T* out) {
+  constexpr int KR = Element<T>::kr;
   const int depth = g.channels, nr = k.nr, kc = r1 - r0;
   const int padded = gemm::round_up(ncols, nr);
   for (int p = 0; p < padded / nr; ++p) {
-    T* dst = out + std::size_t(p) * kc * nr;
+    T* dst = out + std::size_t(p) * gemm::round_up(kc, KR) * nr;
     for (int lane = 0; lane < nr; ++lane) {
       const int j = p * nr + lane;
       if (j >= ncols) {
-        for (int kk = 0; kk < kc; ++kk) dst[kk * nr + lane] = T(0);
+        for (int kk = 0; kk < kc; ++kk) dst[gemm::panel_index(kk, lane, nr, KR)] = T(0);
         continue;
       }
       const float* src = in + std::size_t(col0 + j) * depth + r0;
-      for (int kk = 0; kk < kc; ++kk) dst[kk * nr + lane] = T(src[kk]);
+      for (int kk = 0; kk < kc; ++kk) dst[gemm::panel_index(kk, lane, nr, KR)] = cvt(src[kk]);
     }
   }
+  zero_odd_row(kc, padded / nr, nr, out);
 }
 
 // Column chunk: a multiple of nr, ~256 columns, small enough to give every thread work.
@@ -167,10 +194,14 @@ int chunk_columns(std::int64_t total, int groups, int nr, int threads) {
   return int(std::min<std::int64_t>(chunk, std::max<std::int64_t>(total, 1)));
 }
 
+// The GEMM of a weighted layer on T: float values, double grid values (fixed, exact below 2^53) or int16
+// codes (fixed, int32 sums exact under the bound of int16_exact).
 template <typename T>
 void weighted_gemm(const Engine::Prepared& p, const std::vector<gemm::PackedA<T>>& weights, const Tensor& in,
                    Tensor& out, const WeightedEpilogue& e, int threads) {
+  using Acc = gemm::acc_t<T>;
   const gemm::Kernel<T>& k = gemm::best_kernel<T>();
+  const Element<T> cvt{std::ldexp(1.0f, p.input_format.frac)};
   const ConvGeometry& g = p.geometry;
   const int plane = g.out_rows * g.out_cols;
   const std::int64_t total = std::int64_t(in.batch) * plane;
@@ -192,7 +223,7 @@ void weighted_gemm(const Engine::Prepared& p, const std::vector<gemm::PackedA<T>
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (std::int64_t t = 0; t < tasks; ++t) {
     static thread_local gemm::AlignedVector<T> packed;
-    static thread_local std::vector<T> acc;
+    static thread_local std::vector<Acc> acc;
     static thread_local std::vector<Segment> segs;
     static thread_local SegmentRows seg_rows;
     const int group = int(t / per_group);
@@ -201,18 +232,18 @@ void weighted_gemm(const Engine::Prepared& p, const std::vector<gemm::PackedA<T>
     const int ldc = gemm::round_up(ncols, k.nr);
     const int depth = g.depth();
     acc.resize(std::size_t(gemm::round_up(mg, k.mr)) * ldc);
-    packed.resize(std::size_t(ldc) * std::min(depth, gemm::kKc));
+    packed.resize(std::size_t(ldc) * gemm::round_up(std::min(depth, gemm::kKc), k.kr));
     if (!p.fully_connected) segments_of(g, pointwise, col0, ncols, k.nr, segs);
     for (int kb = 0; kb * gemm::kKc < depth; ++kb) {  // pack one K block, multiply it while it is in L2
       const int r0 = kb * gemm::kKc, r1 = std::min(depth, r0 + gemm::kKc);
-      if (p.fully_connected) pack_vectors<T>(g, in.data.data(), col0, r0, r1, ncols, k, packed.data());
-      else pack_columns<T>(g, group, in.data.data(), r0, r1, ncols, pointwise, k, segs, seg_rows, packed.data());
+      if (p.fully_connected) pack_vectors<T>(g, in.data.data(), col0, r0, r1, ncols, k, cvt, packed.data());
+      else pack_columns<T>(g, group, in.data.data(), r0, r1, ncols, pointwise, k, cvt, segs, seg_rows, packed.data());
       gemm::multiply_block(weights[std::size_t(group)], kb, packed.data(), ncols, acc.data(), ldc, k, kb > 0);
     }
     // Scatter the filter rows back to NCHW, applying bias and (fixed) the single output cast.
     for (int f = 0; f < mg; ++f) {
       const int filter = group * mg + f;
-      const T* src = acc.data() + std::size_t(f) * ldc;
+      const Acc* src = acc.data() + std::size_t(f) * ldc;
       for (int j = 0; j < ncols;) {
         const std::int64_t col = col0 + j;
         const int image = int(col / plane), pixel = int(col % plane);
@@ -224,7 +255,10 @@ void weighted_gemm(const Engine::Prepared& p, const std::vector<gemm::PackedA<T>
         } else {
           const std::int64_t b = p.bias_raw[std::size_t(filter)];
           for (int i = 0; i < len; ++i) {
-            std::int64_t a = std::int64_t(double(src[j + i]) * to_acc) + b;  // exact integer
+            // The accumulator code (F_d + F_w fraction bits), exact.
+            const std::int64_t sum = std::is_integral_v<Acc> ? std::int64_t(src[j + i])
+                                                              : std::int64_t(double(src[j + i]) * to_acc);
+            std::int64_t a = sum + b;
             if (p.accumulator.capped) a = std::clamp(a, acc_lo, acc_hi);
             const std::int64_t r = shift > 0 ? round_saturate(a, shift, lo, hi)
                                              : requantize(a, acc_frac, e.output_format, Rounding::rnd, Overflow::sat);
@@ -413,9 +447,21 @@ void weighted_int64(const Engine::Prepared& p, const Tensor& in, Tensor& out, co
 
 }  // namespace
 
+bool int16_exact(const Engine::Prepared& p, const Tensor& in, int threads) {
+  if (p.weights_i16.empty()) return false;
+  if (p.int16_always) return true;
+  float max_abs = 0.0f;  // the input's largest |value|, a grid value: its code is exact in double
+  const float* x = in.data.data();
+  const std::int64_t n = std::int64_t(in.data.size());
+#pragma omp parallel for schedule(static) reduction(max : max_abs) num_threads(threads)
+  for (std::int64_t i = 0; i < n; ++i) max_abs = std::max(max_abs, std::abs(x[i]));
+  return double(p.max_filter_l1) * std::ldexp(double(max_abs), p.input_format.frac) < 2147483648.0;
+}
+
 void convolution(const Engine::Prepared& p, const Tensor& in, Tensor& out, const WeightedEpilogue& e, int threads) {
   if (!e.fixed && !p.fully_connected && direct_3x3(p.geometry)) direct_conv_3x3(p, in, out, threads);
   else if (!e.fixed) weighted_gemm<float>(p, p.weights_f32, in, out, e, threads);
+  else if (int16_exact(p, in, threads)) weighted_gemm<std::int16_t>(p, p.weights_i16, in, out, e, threads);
   else if (p.exact_in_double) weighted_gemm<double>(p, p.weights_f64, in, out, e, threads);
   else weighted_int64(p, in, out, e, threads);
 }

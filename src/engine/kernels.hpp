@@ -36,7 +36,12 @@ struct Engine::Prepared {
   std::vector<std::int64_t> weights_raw;         // IR weight order
   std::vector<std::int64_t> bias_raw;            // per filter, at the accumulator's frac
   bool exact_in_double = true;                   // double GEMM on grid values is exact (no sum ≥ 2^53)
-  std::vector<gemm::PackedA<double>> weights_f64;  // per group: weight grid values (exact)
+  std::vector<gemm::PackedA<double>> weights_f64;  // per group: weight grid values (unless int16_always)
+  // int16 GEMM on codes, when data and weight codes fit int16 (else empty): int32 sums, exact while
+  // max_filter_l1 · max|x code| < 2^31 (docs/fixed-point.md).
+  std::vector<gemm::PackedA<std::int16_t>> weights_i16;  // per group: weight codes
+  std::int64_t max_filter_l1 = 0;  // the largest Σ|w code| over one filter's depth
+  bool int16_always = false;       // the bound holds for every code of the input format
 };
 
 // Per output element of a weighted layer: the accumulated sums of one filter row, written to `dst`.
@@ -47,8 +52,12 @@ struct WeightedEpilogue {
   FixedFormat output_format;
 };
 
+// Fixed mode: Conv / InnerProduct on int16 codes (int16_exact), else on double grid values, else int64.
 void convolution(const Engine::Prepared& p, const Tensor& in, Tensor& out, const WeightedEpilogue& epilogue,
                  int threads);
+// Whether the int16 GEMM is exact for this input: every partial sum of x·w codes of one filter is at most
+// max_filter_l1 · max|x code| < 2^31 in magnitude (checked per call when not int16_always).
+bool int16_exact(const Engine::Prepared& p, const Tensor& in, int threads);
 void relu(const Tensor& in, Tensor& out, float threshold, int threads);  // threshold already on the grid
 void max_pool(const ir::Layer& layer, const Tensor& in, Tensor& out, bool zero_padding, int threads);
 void average_pool(const ir::Layer& layer, const Tensor& in, Tensor& out, bool fixed, FixedFormat in_format,

@@ -63,6 +63,63 @@ TEST_CASE("fixed: convolutions are bit-exact against the int64 reference", "[eng
   }
 }
 
+TEST_CASE("fixed: the int16 GEMM path is bit-exact on odd shapes", "[engine][fixed][conv]") {
+  // 16.8 data and weights: the int16 kernel (static bound, or the per-call one for the 513-deep layer,
+  // whose weight L1 may pass 2^16) against the int64 reference.
+  std::mt19937 rng(33);
+  struct Case {
+    int c, h, w, f, groups;
+    Window win;
+  };
+  const Case cases[] = {
+      {5, 9, 11, 7, 1, {3, 3, 2, 2, 1, 0, 1, 1}},   // stride 2, asymmetric padding
+      {6, 7, 5, 9, 3, {3, 3, 1, 1, 1, 1, 1, 1}},    // groups
+      {7, 9, 9, 5, 1, {1, 1, 2, 2, 0, 0, 0, 0}},    // 1x1, stride 2
+      {13, 5, 7, 6, 1, {1, 1, 1, 1, 0, 0, 0, 0}},   // pointwise, odd depth
+      {4, 10, 9, 3, 1, {5, 3, 1, 2, 2, 1, 2, 1}},   // 5x3 kernel, stride (1, 2)
+      {57, 4, 4, 10, 1, {3, 3, 1, 1, 1, 1, 1, 1}},  // depth 513: two K blocks and an odd one
+  };
+  for (const Case& k : cases) {
+    Layer layer = conv_layer("c", k.c, k.f, k.win, k.groups, rng, true, 0.5f);
+    Graph g = single({k.c, k.h, k.w}, layer);
+    Tensor in = random_grid(3, {k.c, k.h, k.w}, kDefaultData, rng, 4000);
+    INFO("c " << k.c << " f " << k.f << " groups " << k.groups);
+    check_exact(Engine(g, fixed_numerics(), 2).run(in),
+                reference_fixed_conv(g.layer("c"), in, kDefaultData, kDefaultWeight, kDefaultData));
+  }
+  // Inner product with an odd depth (45).
+  Graph g = single({5, 3, 3}, fc_layer("fc", 45, 11, rng));
+  Tensor in = random_grid(4, {5, 3, 3}, kDefaultData, rng, 30000);
+  Layer as_conv = g.layer("fc");
+  as_conv.kind = LayerKind::Convolution;
+  as_conv.window = {};
+  as_conv.output_shape = {11, 1, 1};
+  Tensor flat = in;
+  flat.shape = {45, 1, 1};
+  check_exact(Engine(g, fixed_numerics(), 2).run(in),
+              reference_fixed_conv(as_conv, flat, kDefaultData, kDefaultWeight, kDefaultData));
+}
+
+TEST_CASE("fixed: sums that could overflow int32 leave the int16 path, still exact", "[engine][fixed][conv]") {
+  // Weights near ±128 (codes near ±2^15) over a 72-deep filter: the static bound fails. With inputs of
+  // full-range codes the true sums reach ~2^36, which int32 would wrap, so the engine must take the
+  // double path; with tiny inputs the per-call bound holds and the int16 path is exact. A wide output
+  // format keeps most results unsaturated, so a wrapped sum would show.
+  std::mt19937 rng(44);
+  Layer layer = conv_layer("c", 8, 4, {3, 3, 1, 1, 1, 1, 1, 1}, 1, rng, true, 127.0f);
+  Graph g = single({8, 5, 5}, layer);
+  const FixedFormat wide{24, 0, true};
+  Numerics num = fixed_numerics();
+  num.layer_data["c"] = wide;
+  Engine e(g, num, 2);
+  for (std::int64_t max_code : {std::int64_t{32767}, std::int64_t{3}}) {
+    INFO("input codes up to " << max_code);
+    Tensor in = random_grid(2, {8, 5, 5}, kDefaultData, rng, max_code);
+    if (max_code > 3) in.data[7] = -128.0f;  // code −2^15
+    check_exact(e.run(in), reference_fixed_conv(g.layer("c"), in, kDefaultData, kDefaultWeight, wide));
+  }
+}
+
 TEST_CASE("fixed: formats too wide for exact double sums take the int64 path, still exact", "[engine][fixed]") {
   std::mt19937 rng(4);
   const FixedFormat d{24, 12, true}, w{32, 20, true}, o{24, 12, true};
