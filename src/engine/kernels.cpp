@@ -72,6 +72,7 @@ struct SegmentRows {
   std::vector<std::size_t> dst_offset;
   std::vector<const float*> src_row;
   std::vector<int> ix0;  // input column of the segment's first output column, before the kernel column
+  std::vector<std::int16_t> stage;  // int16: the two rows of a K pair, before interleaving
 };
 
 // How pack_columns / pack_vectors write one packed element: float and double take the value; int16 takes
@@ -97,28 +98,30 @@ void zero_odd_row(int kc, int panels, int nr, T* out) {
 
 // im2col straight into the packed-B layout of the GEMM kernel (no intermediate matrix): rows [r0, r1)
 // of the K dimension (one K block), for the chunk's segments, as ⌈ncols/nr⌉ panels of (r1 − r0) × nr.
+// int16: each row is written to a contiguous staging line (column j at j), and every pair of lines is
+// interleaved into the panels' K-pair layout (gemm.hpp), the partner of an odd last row being zero.
 template <typename T>
 void pack_columns(const ConvGeometry& g, int group, const float* in, int r0, int r1, int ncols, bool pointwise,
                   const gemm::Kernel<T>& k, Element<T> cvt, const std::vector<Segment>& segs, SegmentRows& rows,
                   T* out) {
-  constexpr int KR = Element<T>::kr;  // lane j of a row is element j·KR
+  constexpr int KR = Element<T>::kr;
   const ir::Window& w = g.window;
   const int nr = k.nr;
+  const int padded_cols = gemm::round_up(ncols, nr);
   const std::size_t panel_stride = std::size_t(gemm::round_up(r1 - r0, KR)) * nr;
+  const std::size_t line_panel = KR == 1 ? panel_stride : std::size_t(nr);  // panel p of a written line
   const std::size_t image_size = std::size_t(g.channels) * g.rows * g.cols;
   const std::size_t plane_size = std::size_t(g.rows) * g.cols;
   const std::size_t nseg = segs.size();
   rows.dst_offset.resize(nseg);
   rows.src_row.resize(nseg);
   rows.ix0.resize(nseg);
+  if constexpr (KR == 2) rows.stage.resize(2 * std::size_t(padded_cols));
   for (std::size_t i = 0; i < nseg; ++i) {
-    rows.dst_offset[i] = std::size_t(segs[i].panel) * panel_stride + std::size_t(segs[i].lane) * KR;
+    rows.dst_offset[i] = std::size_t(segs[i].panel) * line_panel + std::size_t(segs[i].lane);
     rows.ix0[i] = segs[i].out_col * w.stride_cols - w.pad_left;
   }
-  const auto zero = [](T* dst, int from, int to) {
-    for (int j = from; j < to; ++j) dst[j * KR] = T(0);
-  };
-  const int tail = gemm::round_up(ncols, nr) - ncols;  // zero lanes of the last panel
+  const int tail = padded_cols - ncols;  // zero lanes of the last panel
   int cached = -1;  // (channel, kernel row) whose source rows are in `rows.src_row`
   for (int r = r0; r < r1; ++r) {
     const int ci = r / w.kernel_size(), kr = (r / w.kernel_cols) % w.kernel_rows, kcol = r % w.kernel_cols;
@@ -132,35 +135,55 @@ void pack_columns(const ConvGeometry& g, int group, const float* in, int r0, int
         rows.src_row[i] = pointwise ? plane : (iy < 0 || iy >= g.rows) ? nullptr : plane + std::size_t(iy) * g.cols;
       }
     }
-    T* row_base = out + gemm::panel_index(r - r0, 0, nr, KR);
+    T* row_base;
+    if constexpr (KR == 1) row_base = out + std::size_t(r - r0) * nr;
+    else row_base = rows.stage.data() + std::size_t((r - r0) % 2) * padded_cols;
     for (std::size_t i = 0; i < nseg; ++i) {
       T* dst = row_base + rows.dst_offset[i];
       const int len = segs[i].length;
       const float* src = rows.src_row[i];
       if (!src) {
-        zero(dst, 0, len);
+        std::fill(dst, dst + len, T(0));
         continue;
       }
       const int ix0 = rows.ix0[i] + kcol;
       if (w.stride_cols == 1) {
         if (ix0 >= 0 && ix0 + len <= (pointwise ? int(plane_size) : g.cols)) {  // interior: a straight copy
-          for (int j = 0; j < len; ++j) dst[j * KR] = cvt(src[ix0 + j]);
+          for (int j = 0; j < len; ++j) dst[j] = cvt(src[ix0 + j]);
           continue;
         }
         const int lo = std::clamp(-ix0, 0, len), hi = std::clamp(g.cols - ix0, lo, len);
-        zero(dst, 0, lo);
-        for (int j = lo; j < hi; ++j) dst[j * KR] = cvt(src[ix0 + j]);
-        zero(dst, hi, len);
+        std::fill(dst, dst + lo, T(0));
+        for (int j = lo; j < hi; ++j) dst[j] = cvt(src[ix0 + j]);
+        std::fill(dst + hi, dst + len, T(0));
       } else {
         for (int j = 0; j < len; ++j) {
           const int ix = ix0 + j * w.stride_cols;
-          dst[j * KR] = (ix >= 0 && ix < g.cols) ? cvt(src[ix]) : T(0);
+          dst[j] = (ix >= 0 && ix < g.cols) ? cvt(src[ix]) : T(0);
         }
       }
     }
-    if (tail > 0) zero(row_base + std::size_t(ncols / nr) * panel_stride + std::size_t(ncols % nr) * KR, 0, tail);
+    if (tail > 0) {
+      T* last = row_base + std::size_t(ncols / nr) * line_panel + std::size_t(ncols % nr);
+      std::fill(last, last + tail, T(0));
+    }
+    if constexpr (KR == 2) {
+      const int q = (r - r0) / 2;  // the pair this row belongs to
+      if ((r - r0) % 2 == 0 && r + 1 < r1) continue;  // its partner comes next
+      const T* even = rows.stage.data();
+      const T* odd = even + padded_cols;
+      if ((r - r0) % 2 == 0) std::fill(rows.stage.begin() + padded_cols, rows.stage.end(), T(0));
+      for (int p = 0; p < padded_cols / nr; ++p) {
+        T* dst = out + p * panel_stride + std::size_t(q) * 2 * nr;
+        const T* e = even + std::size_t(p) * nr;
+        const T* o = odd + std::size_t(p) * nr;
+        for (int lane = 0; lane < nr; ++lane) {
+          dst[2 * lane] = e[lane];
+          dst[2 * lane + 1] = o[lane];
+        }
+      }
+    }
   }
-  zero_odd_row(r1 - r0, gemm::round_up(ncols, nr) / nr, nr, out);
 }
 
 // Inner product: column j is image col0 + j, row r is input element r; rows [r0, r1) as above.
