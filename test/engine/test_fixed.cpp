@@ -221,6 +221,32 @@ TEST_CASE("fixed: pools, eltwise saturation and concat casts", "[engine][fixed]"
   }
 }
 
+TEST_CASE("fixed: the residual add on one grid saturates both ways", "[engine][fixed]") {
+  // Two 16.8 inputs into a 16.8 add (the float fast path) and into a 12.4 add (the general cast).
+  for (const FixedFormat out_fmt : {kDefaultData, FixedFormat{12, 4, true}}) {
+    Graph g;
+    Vertex a = g.add_layer(input_layer({1, 1, 37}, "a"));
+    Vertex b = g.add_layer(input_layer({1, 1, 37}, "b"));
+    Vertex add = g.add_layer(simple("add", LayerKind::EltwiseAdd));
+    g.connect(a, add, 0);
+    g.connect(b, add, 1);
+    infer_shapes(g);
+    Numerics num = fixed_numerics();
+    num.layer_data["add"] = out_fmt;
+    std::mt19937 rng(5);
+    Tensor x = random_grid(3, {1, 1, 37}, kDefaultData, rng, 32768);
+    Tensor y = random_grid(3, {1, 1, 37}, kDefaultData, rng, 32768);
+    x.data[0] = y.data[0] = 127.99609375f;  // 32767 + 32767 LSB: saturates high
+    x.data[1] = y.data[1] = -128.0f;        // saturates low
+    Tensor out = Engine(g, num, 2).run(std::vector<const Tensor*>{&x, &y});
+    for (std::size_t i = 0; i < x.data.size(); ++i) {
+      const std::int64_t raw = quantize(double(x.data[i]), kDefaultData) + quantize(double(y.data[i]), kDefaultData);
+      INFO("element " << i);
+      REQUIRE(double(out.data[i]) == to_double(requantize(raw, 8, out_fmt, Rounding::rnd, Overflow::sat), out_fmt));
+    }
+  }
+}
+
 TEST_CASE("fixed: max pool padding is the hardware's injected zero; float ignores padding", "[engine][fixed]") {
   Layer p = simple("p", LayerKind::MaxPool);
   p.window = {2, 2, 2, 2, 1, 1, 0, 0};
