@@ -238,6 +238,10 @@ void weighted_gemm(const Engine::Prepared& p, const std::vector<gemm::PackedA<T>
   const std::int64_t lo = min_raw(e.output_format), hi = max_raw(e.output_format);
   const std::int64_t acc_lo = min_raw(p.accumulator.format), acc_hi = max_raw(p.accumulator.format);
   const float to_value = std::ldexp(1.0f, -e.output_format.frac);
+  // The int16 path's cast (int32 sums, an uncapped accumulator of at most 48 bits, data below 2^24).
+  const bool int_cast = std::is_integral_v<Acc> && !p.accumulator.capped && shift > 0;
+  const double half = int_cast ? std::ldexp(1.0, shift - 1) : 0.0, scale = std::ldexp(1.0, -shift);
+  const double dlo = double(lo), dhi = double(hi);
   // Pointwise, stride 1, no padding: every image plane is one contiguous run (the direct 1×1 path).
   const ir::Window& w = g.window;
   const bool pointwise = w.kernel_size() == 1 && w.stride_rows == 1 && w.stride_cols == 1 && w.pad_top == 0 &&
@@ -275,6 +279,17 @@ void weighted_gemm(const Engine::Prepared& p, const std::vector<gemm::PackedA<T>
         if (!e.fixed) {
           const float b = p.bias_f32[std::size_t(filter)];
           for (int i = 0; i < len; ++i) dst[i] = float(src[j + i]) + b;
+        } else if (int_cast) {
+          // (sum + bias) rounded at `shift` bits and clamped, branch-free in double: sum + bias + half is an
+          // integer below 2^49, scaling by 2^-shift is exact, and clamping to integer bounds commutes with
+          // the floor (done as truncation, minus one below a negative non-integer).
+          const double bias_half = double(p.bias_raw[std::size_t(filter)]) + half;
+          for (int i = 0; i < len; ++i) {
+            const double v = std::min(std::max((double(src[j + i]) + bias_half) * scale, dlo), dhi);
+            std::int32_t r = std::int32_t(v);
+            r -= double(r) > v;
+            dst[i] = float(r) * to_value;
+          }
         } else {
           const std::int64_t b = p.bias_raw[std::size_t(filter)];
           for (int i = 0; i < len; ++i) {
