@@ -41,9 +41,11 @@ struct PairsPortable {  // 128-bit vectors
   }
 };
 
-#if defined(__x86_64__) || defined(__i386__)
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(__clang__)
+#define SPARSEDSE_INT16_ASM 1
 // x86: the instructions themselves (inline asm, so the templates need no target attribute; they are only
-// ever inlined into entry points compiled for the instruction set). Both wrap modulo 2^32.
+// ever inlined into entry points compiled for the instruction set). Both wrap modulo 2^32. (Clang checks
+// asm operand sizes against the base target and refuses them: there the portable kernel serves int16.)
 struct PairsAvx2 {  // vpmaddwd + vpaddd
   static constexpr int kr = 2;
   typedef std::int32_t V __attribute__((vector_size(32)));
@@ -182,9 +184,12 @@ SPARSEDSE_GEMM_PACKED(block_generic_i16, , std::int16_t, 4, 2, PairsPortable)
 #define SPARSEDSE_X86 1
 SPARSEDSE_GEMM_BLOCKS(block_avx2_f32, __attribute__((target("avx2,fma"))), float, 6, 2, 32)
 SPARSEDSE_GEMM_BLOCKS(block_avx2_f64, __attribute__((target("avx2,fma"))), double, 6, 2, 32)
-SPARSEDSE_GEMM_PACKED(block_avx2_i16, __attribute__((target("avx2"))), std::int16_t, 6, 2, PairsAvx2)
+
 SPARSEDSE_GEMM_BLOCKS(block_avx512_f32, __attribute__((target("avx512f"))), float, 8, 2, 64)
 SPARSEDSE_GEMM_BLOCKS(block_avx512_f64, __attribute__((target("avx512f"))), double, 8, 2, 64)
+#endif
+#ifdef SPARSEDSE_INT16_ASM
+SPARSEDSE_GEMM_PACKED(block_avx2_i16, __attribute__((target("avx2"))), std::int16_t, 6, 2, PairsAvx2)
 SPARSEDSE_GEMM_PACKED(block_avx512_i16, __attribute__((target("avx512f,avx512bw,avx512vnni"))), std::int16_t, 8, 2,
                       PairsVnni)
 #endif
@@ -263,7 +268,7 @@ Kernel<std::int16_t> kernel<std::int16_t>(Isa isa) {
   if (!supported(isa)) throw std::invalid_argument("gemm: instruction set " + to_string(isa) + " not supported");
   if (isa == Isa::Avx512 && !has_vnni()) isa = Isa::Avx2;  // every AVX-512 CPU has AVX2
   switch (isa) {
-#ifdef SPARSEDSE_X86
+#ifdef SPARSEDSE_INT16_ASM
     case Isa::Avx512: return {isa, 8, 32, &block_avx512_i16, nullptr, 2};
     case Isa::Avx2: return {isa, 6, 16, &block_avx2_i16, nullptr, 2};
 #endif
