@@ -217,6 +217,19 @@ int chunk_columns(std::int64_t total, int groups, int nr, int threads) {
   return int(std::min<std::int64_t>(chunk, std::max<std::int64_t>(total, 1)));
 }
 
+// int32 sums + bias, rounded and clamped (the int16 path's cast in weighted_gemm), in double: branch-free
+// and vectorised for the CPU's widest vectors.
+[[gnu::target_clones("avx512f", "avx2", "default")]] void cast_row(const std::int32_t* src, int len, double bias_half,
+                                                                   double scale, double lo, double hi, float to_value,
+                                                                   float* dst) {
+  for (int i = 0; i < len; ++i) {
+    const double v = std::min(std::max((double(src[i]) + bias_half) * scale, lo), hi);
+    std::int32_t r = std::int32_t(v);
+    r -= double(r) > v;
+    dst[i] = float(r) * to_value;
+  }
+}
+
 // The GEMM of a weighted layer on T: float values, double grid values (fixed, exact below 2^53) or int16
 // codes (fixed, int32 sums exact under the bound of int16_exact).
 template <typename T>
@@ -283,13 +296,8 @@ void weighted_gemm(const Engine::Prepared& p, const std::vector<gemm::PackedA<T>
           // (sum + bias) rounded at `shift` bits and clamped, branch-free in double: sum + bias + half is an
           // integer below 2^49, scaling by 2^-shift is exact, and clamping to integer bounds commutes with
           // the floor (done as truncation, minus one below a negative non-integer).
-          const double bias_half = double(p.bias_raw[std::size_t(filter)]) + half;
-          for (int i = 0; i < len; ++i) {
-            const double v = std::min(std::max((double(src[j + i]) + bias_half) * scale, dlo), dhi);
-            std::int32_t r = std::int32_t(v);
-            r -= double(r) > v;
-            dst[i] = float(r) * to_value;
-          }
+          if constexpr (std::is_integral_v<Acc>)
+            cast_row(src + j, len, double(p.bias_raw[std::size_t(filter)]) + half, scale, dlo, dhi, to_value, dst);
         } else {
           const std::int64_t b = p.bias_raw[std::size_t(filter)];
           for (int i = 0; i < len; ++i) {
