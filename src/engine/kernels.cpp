@@ -76,7 +76,7 @@ struct SegmentRows {
 };
 
 // How pack_columns / pack_vectors write one packed element: float and double take the value; int16 takes
-// its code x·2^F (exact: x is on the input grid, |code| < 2^15), stored in the K-pair layout (gemm.hpp).
+// its code x·2^F (exact: x is on the input grid, |code| ≤ 2^15), stored in the K-pair layout (gemm.hpp).
 template <typename T>
 struct Element {
   static constexpr int kr = std::is_same_v<T, std::int16_t> ? 2 : 1;
