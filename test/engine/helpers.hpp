@@ -162,4 +162,16 @@ inline std::vector<double> reference_fixed_conv(const Layer& l, const engine::Te
   return out;
 }
 
+// The reference for a fixed-point inner product: the 1x1 convolution over its C·H·W × 1 × 1 input with the
+// same weights, default formats.
+inline std::vector<double> reference_fixed_fc(const Layer& fc, const engine::Tensor& in) {
+  Layer as_conv = fc;
+  as_conv.kind = LayerKind::Convolution;
+  as_conv.window = {};
+  as_conv.output_shape = {fc.filters, 1, 1};
+  engine::Tensor flat = in;
+  flat.shape = {int(in.shape.elements()), 1, 1};
+  return reference_fixed_conv(as_conv, flat, kDefaultData, kDefaultWeight, kDefaultData);
+}
+
 }  // namespace test_engine

@@ -90,14 +90,7 @@ TEST_CASE("fixed: the int16 GEMM path is bit-exact on odd shapes", "[engine][fix
   // Inner product with an odd depth (45).
   Graph g = single({5, 3, 3}, fc_layer("fc", 45, 11, rng));
   Tensor in = random_grid(4, {5, 3, 3}, kDefaultData, rng, 30000);
-  Layer as_conv = g.layer("fc");
-  as_conv.kind = LayerKind::Convolution;
-  as_conv.window = {};
-  as_conv.output_shape = {11, 1, 1};
-  Tensor flat = in;
-  flat.shape = {45, 1, 1};
-  check_exact(Engine(g, fixed_numerics(), 2).run(in),
-              reference_fixed_conv(as_conv, flat, kDefaultData, kDefaultWeight, kDefaultData));
+  check_exact(Engine(g, fixed_numerics(), 2).run(in), reference_fixed_fc(g.layer("fc"), in));
 }
 
 TEST_CASE("fixed: sums that could overflow int32 leave the int16 path, still exact", "[engine][fixed][conv]") {
@@ -133,15 +126,7 @@ TEST_CASE("fixed: inner product, bias on the accumulator grid", "[engine][fixed]
   std::mt19937 rng(8);
   Graph g = single({5, 2, 2}, fc_layer("fc", 20, 6, rng));
   Tensor in = random_grid(3, {5, 2, 2}, kDefaultData, rng, 2000);
-  Tensor out = Engine(g, fixed_numerics(), 1).run(in);
-  // An inner product is the 1x1 conv over a 20x1x1 input with the same weights.
-  Layer as_conv = g.layer("fc");
-  as_conv.kind = LayerKind::Convolution;
-  as_conv.window = {};
-  as_conv.output_shape = {6, 1, 1};
-  Tensor flat = in;
-  flat.shape = {20, 1, 1};
-  check_exact(out, reference_fixed_conv(as_conv, flat, kDefaultData, kDefaultWeight, kDefaultData));
+  check_exact(Engine(g, fixed_numerics(), 1).run(in), reference_fixed_fc(g.layer("fc"), in));
 }
 
 TEST_CASE("fixed: ReLU compares against the floor-quantised threshold", "[engine][fixed][relu]") {
