@@ -42,7 +42,8 @@ ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std:
   c.max_iterations = int(f.integer_at_least("max_iterations", 1, c.max_iterations));
   c.accumulate = f.boolean("accumulate", c.accumulate);
   c.sparse_only = f.boolean("sparse_only", c.sparse_only);
-  c.bottleneck = *bottleneck_choice_from_string(f.choice("bottleneck", {"relievable", "interval", "slowest"}, "relievable"));
+  c.bottleneck =
+      *bottleneck_choice_from_string(f.choice("bottleneck", {"relievable", "interval", "slowest"}, "relievable"));
   c.bottleneck_band = f.number("bottleneck_band", c.bottleneck_band);
   if (!(c.bottleneck_band >= 0 && c.bottleneck_band < 1)) f.fail("bottleneck_band", "a fraction in [0, 1)");
   c.max_threshold = f.positive("max_threshold", c.max_threshold);

@@ -189,7 +189,8 @@ std::string report_markdown(const LoopState& state, const RunInfo& info, const s
      << "; seed " << c.seed << ".\n";
   if (c.runs(Policy::latency_aware)) {
     md << "- Latency-aware bottleneck: "
-       << (c.bottleneck == BottleneckChoice::relievable ? "the slowest layer a threshold can still speed up (rule `relievable`)"
+       << (c.bottleneck == BottleneckChoice::relievable
+               ? "the slowest layer a threshold can still speed up (rule `relievable`)"
            : c.bottleneck == BottleneckChoice::interval
                ? "the slowest layer a threshold can still speed up, on the fixed design only while it holds the "
                  "interval (rule `interval`)"
