@@ -49,10 +49,9 @@ class Greedy {
       }
       ++stats_.moves;
       s_.evaluate();
-      allocate_memory(s_, p, c_);
-      s_.evaluate();
+      const bool fits = reallocate_to_fit(s_, p, c_);
       ++stats_.evaluations;
-      if ((c_.off_chip_streaming && slowed_interval(p) > before) || !s_.partition_metrics(p).fits()) {
+      if ((c_.off_chip_streaming && slowed_interval(p) > before) || !fits) {
         s_.rollback_to(cp);
         break;
       }

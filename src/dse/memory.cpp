@@ -24,15 +24,31 @@ double uram_util(const SearchState& s, int p) {
   return raw_util(s.partition_metrics(p).resources_raw.uram, s.platform().usable.uram);
 }
 
-bool ram_over(const SearchState& s, int p, double ram_usage) {
-  const hw::Utilisation& u = s.partition_metrics(p).utilisation;
-  return u.bram > ram_usage || u.uram > ram_usage;
+// Which on-chip RAM streaming must relieve: BRAM after the BRAM→LUTRAM trade or URAM over its
+// allocation (`must`); with BramOverflow::off_chip also BRAM that only the trade keeps inside it, while
+// the bandwidth lasts.
+struct RamOver {
+  bool bram = false, uram = false, must = false;
+  bool any() const { return bram || uram; }
+};
+RamOver ram_over(const SearchState& s, int p, double ram_usage, double bw_max, BramOverflow overflow) {
+  const hw::PartitionMetrics& m = s.partition_metrics(p);
+  RamOver o;
+  o.uram = m.utilisation.uram > ram_usage;
+  o.bram = m.utilisation.bram > ram_usage;
+  o.must = o.bram || o.uram;
+  if (overflow == BramOverflow::off_chip && !o.bram)
+    o.bram = bram_util(s, p) > ram_usage && m.bandwidth.total() < bw_max;
+  return o;
 }
 
-// On-chip RAM bits of the memory kinds that are over their allocation (the ones streaming must relieve).
-double over_bits(const SearchState& s, int p, bool bram, bool uram) {
-  const hw::Resources& r = s.partition_metrics(p).resources;
-  return (bram ? static_cast<double>(r.bram) * kBramBits : 0.0) + (uram ? static_cast<double>(r.uram) * kUramBits : 0.0);
+// On-chip RAM bits of the memory kinds streaming must relieve. BRAM is counted before the LUTRAM trade:
+// while the trade is active, a step that frees BRAM shows after it only as a smaller conversion, or not at
+// all when the step also costs LUTs, and the streaming would stop with BRAM still over.
+double over_bits(const SearchState& s, int p, const RamOver& over) {
+  const hw::PartitionMetrics& m = s.partition_metrics(p);
+  return (over.bram ? static_cast<double>(m.resources_raw.bram) * kBramBits : 0.0) +
+         (over.uram ? static_cast<double>(m.resources.uram) * kUramBits : 0.0);
 }
 
 // One off-chip streaming step (§7.5): the candidate with the most on-chip RAM saved per Gbit/s.
@@ -58,7 +74,7 @@ SolverStats& SolverStats::operator+=(const SolverStats& o) {
   return *this;
 }
 
-void allocate_memory(SearchState& s, int p, const OptimiserConfig& config) {
+void allocate_memory(SearchState& s, int p, const OptimiserConfig& config, BramOverflow overflow) {
   const std::vector<int> nodes = s.partitions()[p].nodes;
   const double ram_usage = config.effective_ram_usage();
   // Reset streaming and URAM (§7.5).
@@ -96,9 +112,12 @@ void allocate_memory(SearchState& s, int p, const OptimiserConfig& config) {
   }
 
   // Off-chip streaming while on-chip RAM is over its allocation.
+  const double bw_max = config.resource_allocation * s.platform().memory_bandwidth_gbps;
   if (config.off_chip_streaming) {
     std::vector<StreamStep> candidates;
-    for (int guard = 0; guard < 100000 && ram_over(s, p, ram_usage); ++guard) {
+    for (int guard = 0; guard < 100000; ++guard) {
+      const RamOver over = ram_over(s, p, ram_usage, bw_max, overflow);
+      if (!over.any()) break;
       candidates.clear();
       for (int v : nodes) {
         const hw::HwLayer& l = s.layer(v);
@@ -118,9 +137,7 @@ void allocate_memory(SearchState& s, int p, const OptimiserConfig& config) {
           candidates.push_back({StreamStep::Kind::input, v, edge.port, 1});
         }
       }
-      const bool bram_over = s.partition_metrics(p).utilisation.bram > ram_usage;
-      const bool uram_over = s.partition_metrics(p).utilisation.uram > ram_usage;
-      const double bits0 = over_bits(s, p, bram_over, uram_over), bw0 = s.partition_metrics(p).bandwidth.total();
+      const double bits0 = over_bits(s, p, over), bw0 = s.partition_metrics(p).bandwidth.total();
       const SearchState::Checkpoint cp = s.checkpoint();
       auto choose = [&](bool weights_only) {
         int best = -1;
@@ -129,7 +146,7 @@ void allocate_memory(SearchState& s, int p, const OptimiserConfig& config) {
           if (weights_only && candidates[i].kind != StreamStep::Kind::weights) continue;
           apply_step(s, candidates[i]);
           s.evaluate();
-          const double saved = bits0 - over_bits(s, p, bram_over, uram_over);
+          const double saved = bits0 - over_bits(s, p, over);
           const double extra = std::max(1e-9, s.partition_metrics(p).bandwidth.total() - bw0);
           s.rollback_to(cp);
           if (saved > 0 && saved / extra > best_score) {
@@ -143,16 +160,29 @@ void allocate_memory(SearchState& s, int p, const OptimiserConfig& config) {
       if (best < 0) break;
       apply_step(s, candidates[best]);
       s.evaluate();
+      if (!over.must && s.partition_metrics(p).bandwidth.total() > bw_max) {  // a spill is not worth a slow-down
+        s.rollback_to(cp);
+        break;
+      }
     }
   }
 
   // Bandwidth: slow the partition down until it fits (§7.5).
   const hw::PartitionMetrics& m = s.partition_metrics(p);
-  const double bw_max = config.resource_allocation * s.platform().memory_bandwidth_gbps;
   if (m.bandwidth.total() > bw_max) {
     s.set_slow_down(p, m.bandwidth.total() / bw_max + 0.01);
     s.evaluate();
   }
+}
+
+bool reallocate_to_fit(SearchState& s, int p, const OptimiserConfig& config) {
+  allocate_memory(s, p, config);
+  s.evaluate();
+  const bool fits = s.partition_metrics(p).fits();
+  if (fits || !config.bram_to_lut || !config.off_chip_streaming) return fits;
+  allocate_memory(s, p, config, BramOverflow::off_chip);
+  s.evaluate();
+  return s.partition_metrics(p).fits();
 }
 
 namespace {

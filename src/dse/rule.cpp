@@ -137,10 +137,9 @@ bool raise_slowest(SearchState& s, int p, const OptimiserConfig& config, SolverS
   // Nothing fits as is: a candidate that only lacks on-chip RAM may fit after re-allocating memory.
   if (ram_bound >= 0) {
     apply(s, v, candidates[ram_bound]);
-    allocate_memory(s, p, config);
-    s.evaluate();
+    const bool fits = reallocate_to_fit(s, p, config);
     stats.evaluations += 1;
-    if (s.partition_metrics(p).fits() && s.layer_metrics(v).latency < latency) {
+    if (fits && s.layer_metrics(v).latency < latency) {
       s.commit();
       return true;
     }

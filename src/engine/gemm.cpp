@@ -43,6 +43,15 @@ struct PairsPortable {  // 128-bit vectors
 
 #if (defined(__x86_64__) || defined(__i386__)) && !defined(__clang__)
 #define SPARSEDSE_INT16_ASM 1
+// (a[k], a[k+1]) as one int32 in every lane: the multiplicand both instructions below pair with B's lanes.
+// (Written through a reference: a vector return value would change the ABI of a non-AVX caller.)
+template <typename V>
+[[gnu::always_inline]] inline void broadcast_pair(V& w, const std::int16_t* a) {
+  std::int32_t pair;
+  std::memcpy(&pair, a, sizeof(pair));
+  w = V{} + pair;
+}
+
 // x86: the instructions themselves (inline asm, so the templates need no target attribute; they are only
 // ever inlined into entry points compiled for the instruction set). Both wrap modulo 2^32. (Clang checks
 // asm operand sizes against the base target and refuses them: there the portable kernel serves int16.)
@@ -50,9 +59,8 @@ struct PairsAvx2 {  // vpmaddwd + vpaddd
   static constexpr int kr = 2;
   typedef std::int32_t V __attribute__((vector_size(32)));
   [[gnu::always_inline]] static inline void step(V& acc, const std::int16_t* a, const V& b) {
-    std::int32_t pair;
-    std::memcpy(&pair, a, sizeof(pair));
-    const V w = V{} + pair;
+    V w;
+    broadcast_pair(w, a);
     V p;
     asm("vpmaddwd %[b], %[w], %[p]" : [p] "=x"(p) : [w] "x"(w), [b] "x"(b));
     acc += p;
@@ -62,9 +70,8 @@ struct PairsVnni {  // vpdpwssd
   static constexpr int kr = 2;
   typedef std::int32_t V __attribute__((vector_size(64)));
   [[gnu::always_inline]] static inline void step(V& acc, const std::int16_t* a, const V& b) {
-    std::int32_t pair;
-    std::memcpy(&pair, a, sizeof(pair));
-    const V w = V{} + pair;
+    V w;
+    broadcast_pair(w, a);
     V sum = acc;  // a local operand: the accumulator array stays in registers
     asm("vpdpwssd %[b], %[w], %[sum]" : [sum] "+v"(sum) : [w] "v"(w), [b] "v"(b));
     acc = sum;

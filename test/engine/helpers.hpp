@@ -50,6 +50,12 @@ inline Layer conv_layer(const std::string& name, int c, int f, Window w, int gro
   return l;
 }
 
+// One convolution shape of a table-driven test: input C×H×W, F filters, groups, window.
+struct ConvCase {
+  int c, h, w, f, groups;
+  Window win;
+};
+
 inline Layer fc_layer(const std::string& name, std::int64_t inputs, int f, std::mt19937& rng, bool bias = true) {
   Layer l = simple(name, LayerKind::InnerProduct);
   l.filters = f;

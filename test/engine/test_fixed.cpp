@@ -67,11 +67,7 @@ TEST_CASE("fixed: the int16 GEMM path is bit-exact on odd shapes", "[engine][fix
   // 16.8 data and weights: the int16 kernel (static bound, or the per-call one for the 513-deep layer,
   // whose weight L1 may pass 2^16) against the int64 reference.
   std::mt19937 rng(33);
-  struct Case {
-    int c, h, w, f, groups;
-    Window win;
-  };
-  const Case cases[] = {
+  const ConvCase cases[] = {
       {5, 9, 11, 7, 1, {3, 3, 2, 2, 1, 0, 1, 1}},   // stride 2, asymmetric padding
       {6, 7, 5, 9, 3, {3, 3, 1, 1, 1, 1, 1, 1}},    // groups
       {7, 9, 9, 5, 1, {1, 1, 2, 2, 0, 0, 0, 0}},    // 1x1, stride 2
@@ -79,7 +75,7 @@ TEST_CASE("fixed: the int16 GEMM path is bit-exact on odd shapes", "[engine][fix
       {4, 10, 9, 3, 1, {5, 3, 1, 2, 2, 1, 2, 1}},   // 5x3 kernel, stride (1, 2)
       {57, 4, 4, 10, 1, {3, 3, 1, 1, 1, 1, 1, 1}},  // depth 513: two K blocks and an odd one
   };
-  for (const Case& k : cases) {
+  for (const ConvCase& k : cases) {
     Layer layer = conv_layer("c", k.c, k.f, k.win, k.groups, rng, true, 0.5f);
     Graph g = single({k.c, k.h, k.w}, layer);
     Tensor in = random_grid(3, {k.c, k.h, k.w}, kDefaultData, rng, 4000);

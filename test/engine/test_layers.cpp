@@ -45,11 +45,7 @@ TEST_CASE("conv: a hand-computed 2x2 kernel over a 3x3 image with padding", "[en
 
 TEST_CASE("conv: grouped, strided, padded and pointwise geometries match the reference", "[engine][conv]") {
   std::mt19937 rng(11);
-  struct Case {
-    int c, h, w, f, groups;
-    Window win;
-  };
-  const Case cases[] = {
+  const ConvCase cases[] = {
       {3, 9, 9, 8, 1, {3, 3, 1, 1, 1, 1, 1, 1}},       // same padding
       {4, 10, 7, 6, 2, {3, 3, 2, 2, 1, 1, 1, 1}},      // grouped, strided
       {6, 8, 8, 6, 6, {3, 3, 1, 1, 0, 0, 0, 0}},       // depthwise
@@ -59,7 +55,7 @@ TEST_CASE("conv: grouped, strided, padded and pointwise geometries match the ref
       {3, 12, 12, 5, 1, {5, 5, 3, 3, 2, 2, 2, 2}},     // 5x5 stride 3
       {40, 5, 5, 9, 1, {3, 3, 1, 1, 1, 1, 1, 1}},      // depth 360 > one K block
   };
-  for (const Case& k : cases) {
+  for (const ConvCase& k : cases) {
     Graph g = single({k.c, k.h, k.w}, conv_layer("c", k.c, k.f, k.win, k.groups, rng));
     Tensor in = random_tensor(3, {k.c, k.h, k.w}, rng);
     INFO("c " << k.c << " f " << k.f << " groups " << k.groups << " k " << k.win.kernel_rows << "x" << k.win.kernel_cols);

@@ -18,11 +18,22 @@ struct SolverStats {
   SolverStats& operator+=(const SolverStats& o);
 };
 
+// Where BRAM beyond `ram_usage` goes when both are enabled: into LUTRAM (§6.7's trade, the spec's
+// allocate_memory), or off-chip while the bandwidth budget lasts, the rest into LUTRAM.
+enum class BramOverflow { lutram, off_chip };
+
 // §7.5 allocate_memory for partition p: reset streaming and URAM, balance BRAM against URAM by
 // moving the largest weight memories, stream weights / line buffers / merge FIFOs off-chip while
 // on-chip RAM is over `ram_usage` (best RAM saved per bandwidth first), and set the slow-down factor
 // when off-chip bandwidth is exceeded.
-void allocate_memory(SearchState& state, int p, const OptimiserConfig& config);
+void allocate_memory(SearchState& state, int p, const OptimiserConfig& config,
+                     BramOverflow overflow = BramOverflow::lutram);
+
+// allocate_memory, and when partition p then does not fit, again with BramOverflow::off_chip: LUTRAM
+// takes LUTs the compute needs (folding 1 on ResNet-50 already fills the LUT allocation with it),
+// streaming only bandwidth. How the greedy and rule-based solvers re-allocate after a step that does not
+// fit as is. Whether p fits afterwards (evaluated, not committed).
+bool reallocate_to_fit(SearchState& state, int p, const OptimiserConfig& config);
 
 // Make every partition fit: allocate memory, then split partitions that still do not fit at the
 // allowed cut nearest their weight midpoint (if partitioning is enabled). Throws InputError naming
