@@ -139,24 +139,20 @@ void allocate_memory(SearchState& s, int p, const OptimiserConfig& config, BramO
       }
       const double bits0 = over_bits(s, p, over), bw0 = s.partition_metrics(p).bandwidth.total();
       const SearchState::Checkpoint cp = s.checkpoint();
-      auto choose = [&](bool weights_only) {
-        int best = -1;
-        double best_score = 0.0;
-        for (std::size_t i = 0; i < candidates.size(); ++i) {
-          if (weights_only && candidates[i].kind != StreamStep::Kind::weights) continue;
-          apply_step(s, candidates[i]);
-          s.evaluate();
-          const double saved = bits0 - over_bits(s, p, over);
-          const double extra = std::max(1e-9, s.partition_metrics(p).bandwidth.total() - bw0);
-          s.rollback_to(cp);
-          if (saved > 0 && saved / extra > best_score) {
-            best_score = saved / extra;
-            best = static_cast<int>(i);
-          }
+      // The candidate with the most over-allocated RAM freed per Gbit/s of bandwidth it adds.
+      int best = -1;
+      double best_score = 0.0;
+      for (std::size_t i = 0; i < candidates.size(); ++i) {
+        apply_step(s, candidates[i]);
+        s.evaluate();
+        const double saved = bits0 - over_bits(s, p, over);
+        const double extra = std::max(1e-9, s.partition_metrics(p).bandwidth.total() - bw0);
+        s.rollback_to(cp);
+        if (saved > 0 && saved / extra > best_score) {
+          best_score = saved / extra;
+          best = static_cast<int>(i);
         }
-        return best;
-      };
-      const int best = choose(false);
+      }
       if (best < 0) break;
       apply_step(s, candidates[best]);
       s.evaluate();
