@@ -28,7 +28,7 @@ std::vector<Policy> parse_policies(const std::string& text, const std::string& w
 ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std::string& where) {
   JsonFields f(doc, where);
   f.allow_only({"policy", "hardware", "step", "refinements", "budget", "calibration", "test_images", "max_iterations", "accumulate",
-                "sparse_only", "bottleneck", "bottleneck_band", "max_threshold", "numerics", "hist_source", "solver", "anneal", "seed"});
+                "sparse_only", "bottleneck", "bottleneck_band", "bottleneck_reach", "max_threshold", "numerics", "hist_source", "solver", "anneal", "seed"});
   ThresholdConfig c;
   c.policies = parse_policies(f.choice("policy", {"uniform", "latency-aware", "both"}, "both"), f.where("policy"));
   std::string hw = f.choice("hardware", {"both", "baseline", "optimised"}, "both");
@@ -46,6 +46,7 @@ ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std:
       *bottleneck_choice_from_string(f.choice("bottleneck", {"relievable", "interval", "slowest"}, "relievable"));
   c.bottleneck_band = f.number("bottleneck_band", c.bottleneck_band);
   if (!(c.bottleneck_band >= 0 && c.bottleneck_band < 1)) f.fail("bottleneck_band", "a fraction in [0, 1)");
+  c.bottleneck_residual = f.choice("bottleneck_reach", {"nearest", "residual"}, "nearest") == "residual";
   c.max_threshold = f.positive("max_threshold", c.max_threshold);
   if (c.step > c.max_threshold) f.fail("step", "a step no larger than max_threshold");
   c.numerics = f.string("numerics", c.numerics);
@@ -77,6 +78,7 @@ nlohmann::json to_json(const ThresholdConfig& c) {
           {"sparse_only", c.sparse_only},
           {"bottleneck", to_string(c.bottleneck)},
           {"bottleneck_band", c.bottleneck_band},
+          {"bottleneck_reach", c.bottleneck_residual ? "residual" : "nearest"},
           {"max_threshold", c.max_threshold},
           {"numerics", c.numerics},
           {"hist_source", sparsity::to_string(c.hist_source)},

@@ -35,9 +35,10 @@ std::optional<BottleneckChoice> bottleneck_choice_from_string(std::string_view n
   return std::nullopt;
 }
 
-BottleneckRule bottleneck_rule(BottleneckChoice choice, bool sparse_only, bool fixed_design, double band) {
+BottleneckRule bottleneck_rule(BottleneckChoice choice, bool sparse_only, bool fixed_design, double band,
+                               bool through_residual) {
   return {sparse_only, choice != BottleneckChoice::slowest, choice == BottleneckChoice::interval && fixed_design,
-          band};
+          band, through_residual};
 }
 
 namespace {
@@ -59,10 +60,8 @@ bool passes_zeros(ir::LayerKind kind) {
   }
 }
 
-}  // namespace
-
-std::vector<std::string> feeding_relus(const ir::Graph& graph, ir::Vertex layer) {
-  std::set<std::string> relus;
+// The walk of feeding_relus from the inputs of `layer`, collecting into `relus`.
+void nearest_relus(const ir::Graph& graph, ir::Vertex layer, std::set<std::string>& relus) {
   std::set<ir::Vertex> seen;
   std::vector<ir::Vertex> stack = graph.predecessors(layer);
   while (!stack.empty()) {
@@ -76,12 +75,40 @@ std::vector<std::string> feeding_relus(const ir::Graph& graph, ir::Vertex layer)
       for (ir::Vertex p : graph.predecessors(v)) stack.push_back(p);
     }
   }
+}
+
+// The nearest ReLUs behind `v` on one branch of a residual add: through zero-forwarding layers, and
+// through one weighted layer to the ReLUs that feed it.
+void branch_relus(const ir::Graph& graph, ir::Vertex v, std::set<std::string>& relus) {
+  const ir::Layer& l = graph.layer(v);
+  if (l.kind == ir::LayerKind::ReLU) {
+    relus.insert(l.name);
+  } else if (l.is_weighted()) {
+    nearest_relus(graph, v, relus);
+  } else if (passes_zeros(l.kind)) {
+    for (ir::Vertex p : graph.predecessors(v)) branch_relus(graph, p, relus);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> feeding_relus(const ir::Graph& graph, ir::Vertex layer, bool through_residual) {
+  std::set<std::string> relus;
+  nearest_relus(graph, layer, relus);
+  if (through_residual) {
+    std::set<std::string> blocks;
+    for (const std::string& r : relus)
+      for (ir::Vertex p : graph.predecessors(graph.vertex(r)))
+        if (graph.layer(p).kind == ir::LayerKind::EltwiseAdd)
+          for (ir::Vertex branch : graph.predecessors(p)) branch_relus(graph, branch, blocks);
+    relus.merge(blocks);
+  }
   return {relus.begin(), relus.end()};
 }
 
-bool threshold_sensitive(const ir::Graph& graph, ir::Vertex layer, const FrozenRelus& frozen) {
+bool threshold_sensitive(const ir::Graph& graph, ir::Vertex layer, const FrozenRelus& frozen, bool through_residual) {
   if (!graph.layer(layer).is_weighted()) return false;
-  const std::vector<std::string> relus = feeding_relus(graph, layer);
+  const std::vector<std::string> relus = feeding_relus(graph, layer, through_residual);
   return std::any_of(relus.begin(), relus.end(), [&](const std::string& r) { return !frozen.count(r); });
 }
 
@@ -91,7 +118,7 @@ std::vector<std::string> slowest_sensitive_layers(const ir::Graph& graph, const 
     if (!graph.contains(node.layer)) return false;  // Squeeze adapters and other hardware-only layers
     if (rule.sparse_only && !node.sparse) return false;
     if (rule.above_floor && node.latency <= node.floor) return false;
-    return threshold_sensitive(graph, graph.vertex(node.layer), frozen);
+    return threshold_sensitive(graph, graph.vertex(node.layer), frozen, rule.through_residual);
   };
   auto slower = [](const LayerLatency* a, const LayerLatency* b) {
     return a->latency > b->latency || (a->latency == b->latency && a->layer < b->layer);
@@ -130,7 +157,7 @@ std::vector<std::string> relus_to_raise(Policy policy, const ir::Graph& graph, c
     for (std::string& r : relu_names(graph)) relus.insert(std::move(r));
   } else {
     for (const std::string& layer : slowest_sensitive_layers(graph, partitions, rule, frozen))
-      for (std::string& r : feeding_relus(graph, graph.vertex(layer))) relus.insert(std::move(r));
+      for (std::string& r : feeding_relus(graph, graph.vertex(layer), rule.through_residual)) relus.insert(std::move(r));
   }
   for (const std::string& r : frozen) relus.erase(r);
   return {relus.begin(), relus.end()};

@@ -358,6 +358,10 @@ TEST_CASE("threshold config: defaults, validation and errors naming file and key
     CHECK(to_string(r.bottleneck) == rule);
     CHECK(threshold_config_from_json(to_json(r), "t.json").bottleneck == r.bottleneck);
   }
+  CHECK_FALSE(d.bottleneck_residual);
+  const auto residual = threshold_config_from_json({{"bottleneck_reach", "residual"}}, "t.json");
+  CHECK(residual.bottleneck_residual);
+  CHECK(threshold_config_from_json(to_json(residual), "t.json").bottleneck_residual);
 
   auto error_of = [](const nlohmann::json& j) {
     try {
@@ -370,6 +374,7 @@ TEST_CASE("threshold config: defaults, validation and errors naming file and key
   CHECK(error_of({{"stepp", 0.1}}).find("t.json: /stepp") != std::string::npos);
   CHECK(error_of({{"stepp", 0.1}}).find("did you mean 'step'") != std::string::npos);
   CHECK(error_of({{"policy", "fastest"}}).find("t.json: /policy") != std::string::npos);
+  CHECK(error_of({{"bottleneck_reach", "far"}}).find("t.json: /bottleneck_reach") != std::string::npos);
   CHECK(error_of({{"step", -0.1}}).find("/step") != std::string::npos);
   CHECK(error_of({{"budget", -1}}).find("/budget") != std::string::npos);
   CHECK(error_of({{"calibration", 0}}).find("/calibration") != std::string::npos);

@@ -72,6 +72,29 @@ TEST_CASE("feeding ReLUs walk back through split, pooling, eltwise and flatten",
   CHECK(relu_names(n.g) == Names{"r1", "r2", "r3", "r4", "r5"});
 }
 
+TEST_CASE("residual reach adds the ReLUs behind both branches of a block's output add", "[threshold]") {
+  Net n;
+  auto residual = [&](const std::string& layer) { return feeding_relus(n.g, n.g.vertex(layer), true); };
+  // c4 reads r3 = relu(add1(c3(r2), pool(r1))): each branch brings its nearest ReLU, through c3 to r2.
+  CHECK(residual("c4") == Names{"r1", "r2", "r3"});
+  CHECK(residual("sc") == Names{"r1", "r2", "r3"});
+  // r4 rectifies a convolution, not an add: nothing more.
+  CHECK(residual("c5") == Names{"r4"});
+  // fc reads r5 = relu(add2(c5(r4), sc(r3))): through global pool and flatten, then both projections.
+  CHECK(residual("fc") == Names{"r3", "r4", "r5"});
+  // A bottleneck whose own ReLU is frozen stays relievable through its block's branches.
+  CHECK_FALSE(threshold_sensitive(n.g, n.g.vertex("c4"), {"r3"}));
+  CHECK(threshold_sensitive(n.g, n.g.vertex("c4"), {"r3"}, true));
+  CHECK_FALSE(threshold_sensitive(n.g, n.g.vertex("c4"), {"r1", "r2", "r3"}, true));
+
+  BottleneckRule rule;
+  rule.through_residual = true;
+  const PartitionLatencies design = {{{"c4", 900, true, 100}, {"c5", 800, true, 100}, {"fc", 10, true, 1}}};
+  CHECK(relus_to_raise(Policy::latency_aware, n.g, design, {}) == Names{"r3"});
+  CHECK(relus_to_raise(Policy::latency_aware, n.g, design, rule) == Names{"r1", "r2", "r3"});
+  CHECK(relus_to_raise(Policy::latency_aware, n.g, design, rule, {"r3"}) == Names{"r1", "r2"});
+}
+
 TEST_CASE("feeding ReLUs of a concat and of an add without a ReLU after it", "[threshold]") {
   ir::Graph g;
   auto in = add(g, "input", LayerKind::Input, {});

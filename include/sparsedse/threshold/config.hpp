@@ -3,7 +3,7 @@
 //   {"policy": "uniform" | "latency-aware" | "both", "hardware": "both" | "baseline" | "optimised",
 //    "step": 0.05, "refinements": 2, "budget": 1.0, "calibration": 1000, "test_images": 0, "max_iterations": 40,
 //    "accumulate": true, "sparse_only": true, "bottleneck": "relievable" | "interval" | "slowest",
-//    "bottleneck_band": 0.0, "max_threshold": 8.0, "numerics": "fixed", "hist_source": "activations",
+//    "bottleneck_band": 0.0, "bottleneck_reach": "nearest" | "residual", "max_threshold": 8.0, "numerics": "fixed", "hist_source": "activations",
 //    "solver": "greedy" | "sa" | "rule", "anneal": true, "seed": 0}
 // Every key is optional; unknown keys are InputErrors naming the file and the key.
 #include <cstdint>
@@ -52,6 +52,10 @@ struct ThresholdConfig {
   // Latency-aware, ours: also raise the ReLUs behind every candidate within this fraction of the slowest
   // layer's latency (policy.hpp BottleneckRule::band). 0 = the slowest layer alone, as in §8.3.
   double bottleneck_band = 0.0;
+  // Latency-aware, ours: "residual" also raises the ReLUs behind both branches of the residual block
+  // whose output ReLU feeds a bottleneck (policy.hpp BottleneckRule::through_residual). false = "nearest",
+  // the ReLUs reached through forks, pools and adds alone, as in §8.3.
+  bool bottleneck_residual = false;
   double max_threshold = 8.0;       // no threshold rises past this (an absolute activation value)
   std::string numerics = "fixed";   // "fixed", "fixed:W.F" or "float" (engine::Numerics::parse)
   sparsity::HistSource hist_source = sparsity::HistSource::activations;  // Q16

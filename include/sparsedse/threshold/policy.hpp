@@ -25,7 +25,11 @@ std::optional<Policy> policy_from_string(std::string_view name);
 // Flatten), stopping at every ReLU it meets (collected) and at anything else (Convolution,
 // InnerProduct, Input: no ReLU behind it can reach this layer). Name-sorted, without duplicates.
 // model.md §8.3 walks one hop; through pooling and chains of forks we walk as far as zeros travel.
-std::vector<std::string> feeding_relus(const ir::Graph& graph, ir::Vertex layer);
+// With `through_residual` (ours, option), a collected ReLU that rectifies an EltwiseAdd also brings the
+// ReLUs that feed the add's branches (the nearest ReLU behind each branch, through its convolution):
+// the zeros of a residual block's output depend on both branches' magnitudes, and in our ResNets
+// raising that output ReLU alone barely sparsifies it (docs/results.md).
+std::vector<std::string> feeding_relus(const ir::Graph& graph, ir::Vertex layer, bool through_residual = false);
 
 
 // One layer of a hardware design as the latency-aware policy sees it. Names that are not layers of
@@ -55,6 +59,9 @@ struct BottleneckRule {
   // one's (0.03 = within 3 %). In a balanced design the next-slowest layers hold the interval as soon as
   // the slowest is relieved, so raising one ReLU at a time buys almost nothing. 0 = the slowest alone (§8.3).
   double band = 0.0;
+  // Ours, optional: relieve a bottleneck fed by a residual block's output ReLU through the block's
+  // branches too (feeding_relus `through_residual`). false = the nearest ReLUs alone (§8.3).
+  bool through_residual = false;
 };
 
 // Which BottleneckRule the latency-aware policy uses (threshold config key "bottleneck").
@@ -66,15 +73,17 @@ enum class BottleneckChoice {
 std::string_view to_string(BottleneckChoice choice);
 std::optional<BottleneckChoice> bottleneck_choice_from_string(std::string_view name);
 // The rule of `choice` for a run steered by a fixed design (`fixed_design`) or a re-optimised one.
-BottleneckRule bottleneck_rule(BottleneckChoice choice, bool sparse_only, bool fixed_design, double band);
+BottleneckRule bottleneck_rule(BottleneckChoice choice, bool sparse_only, bool fixed_design, double band,
+                               bool through_residual = false);
 
 // ReLUs that may not rise (frozen by the loop): a layer all of whose feeding ReLUs are frozen is no
 // bottleneck candidate (under `exact_interval` it then blocks its partition), and they are never raised.
 using FrozenRelus = std::set<std::string>;
 
 // A layer whose input sparsity a ReLU threshold can still change: a Convolution or InnerProduct with at
-// least one feeding ReLU that is not frozen.
-bool threshold_sensitive(const ir::Graph& graph, ir::Vertex layer, const FrozenRelus& frozen = {});
+// least one feeding ReLU (feeding_relus with `through_residual`) that is not frozen.
+bool threshold_sensitive(const ir::Graph& graph, ir::Vertex layer, const FrozenRelus& frozen = {},
+                         bool through_residual = false);
 
 // The bottleneck a threshold can relieve in each partition: among the threshold-sensitive layers that
 // pass `rule`, the one with the largest latency; ties go to the smaller name. A partition without such
