@@ -3,8 +3,8 @@
 //   {"policy": "uniform" | "latency-aware" | "both", "hardware": "both" | "baseline" | "optimised",
 //    "step": 0.05, "refinements": 2, "budget": 1.0, "calibration": 1000, "test_images": 0, "max_iterations": 40,
 //    "accumulate": true, "sparse_only": true, "bottleneck": "relievable" | "interval" | "slowest",
-//    "bottleneck_band": 0.0, "bottleneck_reach": "nearest" | "residual", "max_threshold": 8.0, "numerics": "fixed", "hist_source": "activations",
-//    "solver": "greedy" | "sa" | "rule", "anneal": true, "seed": 0}
+//    "bottleneck_band": 0.0, "bottleneck_reach": "nearest" | "residual", "max_threshold": 8.0,
+//    "numerics": "fixed", "hist_source": "activations", "solver": "greedy" | "sa" | "rule", "anneal": true, "seed": 0}
 // Every key is optional; unknown keys are InputErrors naming the file and the key.
 #include <cstdint>
 #include <filesystem>
