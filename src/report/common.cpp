@@ -1,7 +1,10 @@
 // Shared pieces of the reports: number formatting, the best design, design figures and sweep rows.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <map>
+#include <optional>
 
 #include "report_internal.hpp"
 #include "sparsedse/common/svg.hpp"
@@ -98,9 +101,11 @@ json sweep_row(const RunReport& r, const std::string& entry_id) {
               {"platform", r.info.platform},
               {"numerics", r.info.numerics},
               {"budget", r.info.config.budget},
+              {"seed", r.info.config.seed},
               {"top1_zero", r.state.top1_test_zero ? json(*r.state.top1_test_zero) : json()},
               {"baseline_throughput", r.state.baseline_throughput}};
   if (r.dense) row["dense_throughput"] = r.dense->design.metrics.throughput;
+  if (auto ceiling = threshold::ceiling_gain(r.state)) row["baseline_ceiling_gain"] = *ceiling;
   json results = json::object();
   for (threshold::Policy p : {threshold::Policy::uniform, threshold::Policy::latency_aware})
     for (bool optimised : {false, true}) {
@@ -115,35 +120,97 @@ json sweep_row(const RunReport& r, const std::string& entry_id) {
   return row;
 }
 
+namespace {
+
+constexpr const char* kSweepColumns[] = {"uniform/baseline", "uniform/optimised", "latency-aware/baseline",
+                                         "latency-aware/optimised"};
+
+// One table line of sweep.md; `entry` is the first cell (a link to the entry's report, or a label).
+std::string sweep_line(const std::string& entry, const json& row) {
+  auto number = [&](const char* key, int decimals) {
+    return row.contains(key) && row[key].is_number() ? fixed(row[key].get<double>(), decimals) : std::string("–");
+  };
+  const std::string top1 = number("top1_zero", 2);
+  std::string md = "| " + entry + " | `" + row.value("model", "") + "` | " + row.value("platform", "") + " | " +
+                   number("dense_throughput", 1) + " | " + number("baseline_throughput", 1) + " | " +
+                   (top1 == "–" ? top1 : top1 + " %") + " | " +
+                   (row.contains("baseline_ceiling_gain") ? signed_percent(row["baseline_ceiling_gain"].get<double>()) : "–");
+  for (const char* key : kSweepColumns) {
+    const json& results = row["results"];
+    if (!results.contains(key)) {
+      md += " | not run";
+      continue;
+    }
+    const json& o = results[key];
+    md += " | **" + signed_percent(o["gain"].get<double>()) + "** (" + fixed(o["throughput"].get<double>(), 1) +
+          " img/s" + (o["top1_test"].is_number() ? ", " + fixed(o["top1_test"].get<double>(), 2) + " %" : "") + ")";
+  }
+  return md + " |\n";
+}
+
+// The entry id without the seed axis's "_seed<N>" suffix; empty if it has none.
+std::string seed_group(const std::string& id) {
+  const std::size_t at = id.rfind("_seed");
+  if (at == std::string::npos || at + 5 == id.size()) return "";
+  for (std::size_t k = at + 5; k < id.size(); ++k)
+    if (!std::isdigit(static_cast<unsigned char>(id[k]))) return "";
+  return id.substr(0, at);
+}
+
+// The mean of the rows of one seed group, as a row: every number that all of them have, averaged.
+json mean_row(const std::vector<const json*>& group) {
+  json mean = {{"model", group.front()->value("model", "")}, {"platform", group.front()->value("platform", "")},
+               {"results", json::object()}};
+  auto average = [&](auto&& get) -> std::optional<double> {
+    double sum = 0;
+    for (const json* r : group) {
+      const json* v = get(*r);
+      if (!v || !v->is_number()) return std::nullopt;
+      sum += v->template get<double>();
+    }
+    return sum / double(group.size());
+  };
+  auto field = [](const char* key) {
+    return [key](const json& r) -> const json* { return r.contains(key) ? &r[key] : nullptr; };
+  };
+  for (const char* key : {"dense_throughput", "baseline_throughput", "top1_zero", "baseline_ceiling_gain"})
+    if (auto v = average(field(key))) mean[key] = *v;
+  for (const char* column : kSweepColumns) {
+    auto result = [column](const char* key) {
+      return [column, key](const json& r) -> const json* {
+        const json& res = r["results"];
+        return res.contains(column) && res[column].contains(key) ? &res[column][key] : nullptr;
+      };
+    };
+    auto gain = average(result("gain")), tp = average(result("throughput"));
+    if (!gain || !tp) continue;
+    auto top1 = average(result("top1_test"));
+    mean["results"][column] = {{"gain", *gain}, {"throughput", *tp}, {"top1_test", top1 ? json(*top1) : json()}};
+  }
+  return mean;
+}
+
+}  // namespace
+
 std::string sweep_markdown(const std::string& title, const std::vector<json>& rows) {
   std::string md = "# Sweep: " + title + "\n\n";
   md += "Throughput gain over each entry's threshold-0 design at its accuracy budget "
         "(uniform / latency-aware policy × baseline / optimised hardware); test top-1 in brackets.\n\n";
-  md += "| entry | model | platform | dense (img/s) | thresholds 0 (img/s) | top-1 at 0 | uniform, baseline hw |"
-        " uniform, optimised hw | latency-aware, baseline hw | latency-aware, optimised hw |\n";
-  md += "|---|---|---|---|---|---|---|---|---|---|\n";
+  md += "| entry | model | platform | dense (img/s) | thresholds 0 (img/s) | top-1 at 0 | baseline hw ceiling |"
+        " uniform, baseline hw | uniform, optimised hw | latency-aware, baseline hw | latency-aware, optimised hw |\n";
+  md += "|---|---|---|---|---|---|---|---|---|---|---|\n";
+  std::map<std::string, std::vector<const json*>> groups;  // the seed axis: entries that differ only in seed
   for (const json& row : rows) {
-    auto number = [&](const char* key, int decimals) {
-      return row.contains(key) && row[key].is_number() ? fixed(row[key].get<double>(), decimals) : std::string("–");
-    };
-    md += "| [" + row.value("id", "") + "](" + row.value("id", "") + "/report.md) | `" + row.value("model", "") + "` | " +
-          row.value("platform", "") + " | " + number("dense_throughput", 1) + " | " + number("baseline_throughput", 1) +
-          " | " + (row["top1_zero"].is_number() ? fixed(row["top1_zero"].get<double>(), 2) + " %" : "–");
-    for (const char* key : {"uniform/baseline", "uniform/optimised", "latency-aware/baseline", "latency-aware/optimised"}) {
-      const json& results = row["results"];
-      if (!results.contains(key)) {
-        md += " | not run";
-        continue;
-      }
-      const json& o = results[key];
-      md += " | **" + signed_percent(o["gain"].get<double>()) + "** (" + fixed(o["throughput"].get<double>(), 1) +
-            " img/s" + (o["top1_test"].is_number() ? ", " + fixed(o["top1_test"].get<double>(), 2) + " %" : "") + ")";
-    }
-    md += " |\n";
+    const std::string id = row.value("id", "");
+    md += sweep_line("[" + id + "](" + id + "/report.md)", row);
+    if (const std::string g = seed_group(id); !g.empty()) groups[g].push_back(&row);
   }
+  for (const auto& [group, members] : groups)
+    if (members.size() > 1)
+      md += sweep_line("**" + group + ", mean of " + std::to_string(members.size()) + " seeds**", mean_row(members));
   // The best entry per column, so a sweep answers "which platform / policy wins" at a glance.
   md += "\n";
-  for (const char* key : {"uniform/baseline", "uniform/optimised", "latency-aware/baseline", "latency-aware/optimised"}) {
+  for (const char* key : kSweepColumns) {
     const json* best = nullptr;
     for (const json& row : rows)
       if (row["results"].contains(key) &&

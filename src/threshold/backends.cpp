@@ -50,6 +50,7 @@ Measured measure(const dse::Design& design) {
     m.resources.dsp = std::max(m.resources.dsp, double(r.dsp));
     m.resources.bram = std::max(m.resources.bram, double(r.bram));
     m.resources.uram = std::max(m.resources.uram, double(r.uram));
+    m.bandwidth_bound.push_back(design.partitions[p].slow_down_factor > 1.0);
     std::vector<LayerLatency> layers;
     for (int v : design.partitions[p].nodes) {
       const hw::HwLayer& l = design.network.layers.at(v);

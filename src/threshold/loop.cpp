@@ -40,7 +40,7 @@ constexpr std::size_t kProfileCache = 8;  // profiles kept for runs that meet th
 }  // namespace
 
 bool LoopState::done() const {
-  if (!started) return false;
+  if (!started || !baseline_ceiling) return false;
   for (const RunState& r : runs)
     if (!r.done || !r.top1_test) return false;
   return top1_test_zero.has_value();
@@ -52,11 +52,16 @@ ThresholdLoop::ThresholdLoop(const ir::Graph& graph, ThresholdConfig config, Mea
   if (config_.policies.empty()) throw InputError("threshold config", "no policy to run");
 }
 
+ThresholdMap ThresholdLoop::zero_thresholds() const {
+  ThresholdMap zeros;
+  for (const auto& r : relus_) zeros[r] = 0.0;
+  return zeros;
+}
+
 LoopState ThresholdLoop::initial_state(json fingerprint) const {
   LoopState s;
   s.fingerprint = std::move(fingerprint);
-  ThresholdMap zeros;
-  for (const auto& r : relus_) zeros[r] = 0.0;
+  const ThresholdMap zeros = zero_thresholds();
   auto add_run = [&](std::string name, Policy policy, Guide guide, bool baseline, bool optimised) {
     RunState run;
     run.name = std::move(name);
@@ -106,6 +111,40 @@ ir::Graph ThresholdLoop::measured_graph(const ThresholdMap& thresholds, const sp
   return g;
 }
 
+ir::Graph with_all_zero_windows(const ir::Graph& graph) {
+  ir::Graph g = graph;
+  for (ir::Vertex v : g.topological_order()) {
+    std::optional<ir::SparsityStats>& stats = g.layer(v).sparsity;
+    if (!stats || !threshold_sensitive(g, v)) continue;
+    for (auto& row : stats->histogram) {
+      std::fill(row.begin(), row.end(), 0.0);
+      row.back() = 1.0;
+    }
+    for (auto& row : stats->counts) {
+      std::fill(row.begin(), row.end(), 0);
+      row.back() = stats->windows;
+    }
+    stats->mean_sparsity = 1.0;
+  }
+  return g;
+}
+
+void ThresholdLoop::measure_ceiling(LoopState& state, const ir::Graph& zero_thresholds_graph) {
+  Measured m = hardware_.evaluate(state.baseline_design, with_all_zero_windows(zero_thresholds_graph));
+  Ceiling c{m.throughput, {}};
+  for (std::size_t p = 0; p < m.layers.size(); ++p) {
+    if (p < m.bandwidth_bound.size() && m.bandwidth_bound[p]) {
+      c.bound_by.push_back("memory bandwidth");
+      continue;
+    }
+    const LayerLatency* slowest = nullptr;
+    for (const LayerLatency& l : m.layers[p])
+      if (!slowest || l.latency > slowest->latency) slowest = &l;
+    if (slowest) c.bound_by.push_back(slowest->layer);
+  }
+  state.baseline_ceiling = std::move(c);
+}
+
 namespace {
 
 IterationRecord record_of(const RunState& run, int iteration, const ThresholdMap& thresholds,
@@ -139,6 +178,7 @@ void ThresholdLoop::start(LoopState& state) {
   state.baseline_design = optimised.design;
   state.baseline_throughput = fixed.throughput;
   state.baseline_resources = fixed.resources;
+  measure_ceiling(state, g);
   state.test_images = measurer_.test_images();
   state.calibration_images = measurer_.calibration_images();
   for (RunState& run : state.runs) {
@@ -243,15 +283,19 @@ bool ThresholdLoop::step(LoopState& state) {
     start(state);
     return true;
   }
+  if (!state.baseline_ceiling) {
+    // A checkpoint from before the ceiling existed: measure it now, from the threshold-0 profile.
+    const ThresholdMap zeros = zero_thresholds();
+    measure_ceiling(state, measured_graph(zeros, calibrate(zeros)));
+    return true;
+  }
   for (RunState& run : state.runs)
     if (!run.done) {
       advance(state, run);
       return true;
     }
   if (!state.top1_test_zero) {
-    ThresholdMap zeros;
-    for (const auto& r : relus_) zeros[r] = 0.0;
-    state.top1_test_zero = test_top1(zeros);
+    state.top1_test_zero = test_top1(zero_thresholds());
     return true;
   }
   return false;

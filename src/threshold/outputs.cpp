@@ -66,6 +66,13 @@ json resources_json(const ResourceUse& r) {
   return {{"lut", r.lut}, {"ff", r.ff}, {"dsp", r.dsp}, {"bram", r.bram}, {"uram", r.uram}};
 }
 
+json ceiling_json(const LoopState& state) {
+  if (!state.baseline_ceiling) return json();
+  return {{"throughput", state.baseline_ceiling->throughput},
+          {"gain", *ceiling_gain(state)},
+          {"bound_by", state.baseline_ceiling->bound_by}};
+}
+
 std::string hardware_label(bool optimised) { return optimised ? "optimised hardware" : "baseline hardware"; }
 
 }  // namespace
@@ -82,6 +89,11 @@ std::optional<Outcome> outcome(const LoopState& state, Policy policy, bool optim
   o.throughput = *tp;
   o.gain = state.baseline_throughput > 0 ? o.throughput / state.baseline_throughput - 1.0 : 0.0;
   return o;
+}
+
+std::optional<double> ceiling_gain(const LoopState& state) {
+  if (!state.baseline_ceiling || !(state.baseline_throughput > 0)) return std::nullopt;
+  return state.baseline_ceiling->throughput / state.baseline_throughput - 1.0;
 }
 
 json summary_json(const LoopState& state, const RunInfo& info) {
@@ -118,7 +130,8 @@ json summary_json(const LoopState& state, const RunInfo& info) {
             {"top1_calibration", state.top1_zero},
             {"top1_test", state.top1_test_zero ? json(*state.top1_test_zero) : json()},
             {"resources", resources_json(state.baseline_resources)},
-            {"design", "designs/baseline.json"}}},
+            {"design", "designs/baseline.json"},
+            {"ceiling", ceiling_json(state)}}},
           {"results", results}};
 }
 
@@ -220,6 +233,13 @@ std::string report_markdown(const LoopState& state, const RunInfo& info, const s
     }
     md << " |\n";
   }
+  if (const auto& c = state.baseline_ceiling; c && ceiling_gain(state)) {
+    md << "\nBaseline-hardware ceiling: **" << percent_gain(*ceiling_gain(state)) << "** (" << fixed(c->throughput, 1)
+       << " img/s), the threshold-0 design with every threshold-sensitive layer's input windows all zero; no thresholds"
+          " take it further. Held by ";
+    for (std::size_t p = 0; p < c->bound_by.size(); ++p) md << (p ? ", " : "") << "`" << c->bound_by[p] << "`";
+    md << " (per partition, its slowest layer at the ceiling, or the memory bandwidth when that sets its rate).\n";
+  }
   md << "\nPublished (talk abstract, model.md §8.4): uniform +16 % / +29 %, latency-aware +23 % / +36 % "
         "(baseline / optimised hardware) at < 1 % top-1 loss.\n\n";
 
@@ -305,6 +325,14 @@ std::string throughput_vs_accuracy_svg(const LoopState& state) {
       }
       plot.series.push_back(std::move(s));
     }
+  }
+  // The ceiling as a dashed level across the plotted accuracies: how far the baseline hardware could go.
+  if (state.baseline_ceiling) {
+    double lo = state.top1_zero, hi = state.top1_zero;
+    for (const Series& s : plot.series)
+      for (double x : s.x) lo = std::min(lo, x), hi = std::max(hi, x);
+    plot.series.push_back({"baseline hardware, ceiling", {lo, hi},
+                           {state.baseline_ceiling->throughput, state.baseline_ceiling->throughput}, true});
   }
   return render_svg(plot);
 }

@@ -160,6 +160,9 @@ json to_json(const LoopState& s) {
           {"baseline_design", s.baseline_design},
           {"baseline_throughput", s.baseline_throughput},
           {"baseline_resources", resources_json(s.baseline_resources)},
+          {"baseline_ceiling", s.baseline_ceiling ? json{{"throughput", s.baseline_ceiling->throughput},
+                                                         {"bound_by", s.baseline_ceiling->bound_by}}
+                                                  : json()},
           {"runs", runs},
           {"records", records}};
 }
@@ -167,7 +170,7 @@ json to_json(const LoopState& s) {
 LoopState loop_state_from_json(const json& j, const std::string& where) {
   JsonFields f(j, where);
   f.allow_only({"version", "fingerprint", "started", "top1_zero", "top1_test_zero", "calibration_images", "test_images", "baseline_design",
-                "baseline_throughput", "baseline_resources", "runs", "records"});
+                "baseline_throughput", "baseline_resources", "baseline_ceiling", "runs", "records"});
   if (f.integer("version") != kStateVersion)
     f.fail("version", "checkpoint version " + std::to_string(kStateVersion) + " (written by another sparsedse?)");
   LoopState s;
@@ -180,6 +183,11 @@ LoopState loop_state_from_json(const json& j, const std::string& where) {
   s.baseline_design = f.raw("baseline_design");
   s.baseline_throughput = f.number("baseline_throughput");
   s.baseline_resources = resources_from(f.object("baseline_resources"));
+  if (f.has("baseline_ceiling") && !f.raw("baseline_ceiling").is_null()) {
+    JsonFields c = f.object("baseline_ceiling");
+    c.allow_only({"throughput", "bound_by"});
+    s.baseline_ceiling = Ceiling{c.positive("throughput"), strings(c, "bound_by")};
+  }
   const json& runs = f.raw("runs");
   if (!runs.is_array()) f.fail("runs", "an array");
   for (std::size_t i = 0; i < runs.size(); ++i) {

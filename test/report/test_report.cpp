@@ -117,6 +117,10 @@ TEST_CASE("report.md: inputs, designs, the 2x2 table and the final design's bott
       std::snprintf(gain, sizeof gain, "**%+.1f %%**", 100.0 * o->gain);
       CHECK(md.find(gain) != std::string::npos);
     }
+  REQUIRE(ceiling_gain(r.state));
+  char ceiling[48];
+  std::snprintf(ceiling, sizeof ceiling, "Baseline-hardware ceiling: **%+.1f %%**", 100.0 * *ceiling_gain(r.state));
+  CHECK(md.find(ceiling) != std::string::npos);
   // The best design is the final design with the highest throughput.
   int best = 0;
   for (int i = 1; i < int(r.finals.size()); ++i)
@@ -146,6 +150,9 @@ TEST_CASE("report.html is self-contained and has every section, bar and table ro
   CHECK(html.find("world &lt;test&gt;") != std::string::npos);
   CHECK(html.find("world <test>") == std::string::npos);
   CHECK(count(html, "<svg") == 2);
+  char ceiling[48];
+  std::snprintf(ceiling, sizeof ceiling, "Baseline-hardware ceiling: %+.1f %%", 100.0 * *ceiling_gain(r.state));
+  CHECK(html.find(ceiling) != std::string::npos);
   // One bar per resource per partition of the designs shown (the best design, and the baseline if different).
   const dse::Design& best = r.finals[std::size_t(report::best_final(r))].design;
   CHECK(count(html, "class=\"bar-row\"") == 5 * (best.partitions.size() + r.baseline.design.partitions.size()));
@@ -170,14 +177,32 @@ TEST_CASE("sweep.md: one row per entry, runs not made marked, the best entry per
   b["results"]["uniform/optimised"]["throughput"] = 1700.0;
   b["results"]["uniform/optimised"]["gain"] = 0.05;
   b["results"]["uniform/baseline"]["throughput"] = 1900.0;
+  b["baseline_ceiling_gain"] = 0.25;
   const std::string md = report::sweep_markdown("two platforms", {a, b});
   CHECK(md.rfind("# Sweep: two platforms\n", 0) == 0);
-  CHECK(md.find("| [m_u250](m_u250/report.md) | `m.onnx` | u250 | 1000.0 | 1500.0 | 91.50 % | **+10.0 %** (1650.0 img/s, "
+  CHECK(md.find("| [m_u250](m_u250/report.md) | `m.onnx` | u250 | 1000.0 | 1500.0 | 91.50 % | – | **+10.0 %** (1650.0 img/s, "
                 "90.75 %) | **+20.0 %** (1800.0 img/s, 90.60 %) | not run | not run |") != std::string::npos);
+  CHECK(md.find("| u280 | 1000.0 | 1500.0 | 91.50 % | +25.0 % | **+10.0 %** (1900.0 img/s") != std::string::npos);
   CHECK(md.find("m_u280") > md.find("m_u250"));
   CHECK(md.find("- Highest throughput, uniform/optimised hardware: **m_u250** (1800.0 img/s).") != std::string::npos);
   CHECK(md.find("- Highest throughput, uniform/baseline hardware: **m_u280** (1900.0 img/s).") != std::string::npos);
   CHECK(md.find("latency-aware/baseline hardware") == std::string::npos);
+}
+
+TEST_CASE("sweep.md: entries of a seed axis get a mean row", "[report]") {
+  auto row = [](const std::string& id, double ceiling, double gain, double tp, double top1) {
+    return json{{"id", id}, {"model", "m.onnx"}, {"platform", "u250"}, {"baseline_throughput", 1000.0},
+                {"top1_zero", 92.0}, {"baseline_ceiling_gain", ceiling},
+                {"results", {{"uniform/baseline", {{"gain", gain}, {"throughput", tp}, {"top1_test", top1}}}}}};
+  };
+  // Two seeds of one entry, and an entry outside the axis (a name that only looks alike is not grouped).
+  const std::vector<json> rows = {row("m_u250_seed0", 0.2, 0.10, 1100.0, 91.0), row("m_u250_seed1", 0.3, 0.16, 1160.0, 91.5),
+                                  row("m_u250_seedling", 0.1, 0.5, 1500.0, 90.0)};
+  const std::string md = report::sweep_markdown("seeds", rows);
+  CHECK(md.find("| **m_u250, mean of 2 seeds** | `m.onnx` | u250 | – | 1000.0 | 92.00 % | +25.0 % | **+13.0 %** "
+                "(1130.0 img/s, 91.25 %) | not run | not run | not run |") != std::string::npos);
+  CHECK(md.find("m_u250_seedling, mean") == std::string::npos);
+  CHECK(md.find("mean of 3") == std::string::npos);
 }
 
 TEST_CASE("report.html in headless Chromium: no console errors, every element, tables sort", "[report][browser]") {

@@ -75,6 +75,11 @@ TEST_CASE("threshold job on ResNet-20 / Fashion-MNIST: outputs, budget, determin
   CHECK(dense > 0);
   CHECK(full.baseline_throughput >= dense - 0.005);
 
+  // The ceiling of the fixed design: above it at thresholds 0, held by one layer of its one partition.
+  REQUIRE(full.baseline_ceiling);
+  CHECK(full.baseline_ceiling->throughput > full.baseline_throughput);
+  CHECK(full.baseline_ceiling->bound_by.size() == 1);
+
   // Three runs (uniform, latency-aware steered by each design), each within its two iterations.
   REQUIRE(full.runs.size() == 3);
   for (const RunState& run : full.runs) {
@@ -92,6 +97,7 @@ TEST_CASE("threshold job on ResNet-20 / Fashion-MNIST: outputs, budget, determin
       CHECK(full.top1_zero - r.top1 <= 1.0 + 1e-9);
       REQUIRE(r.baseline_throughput);
       CHECK(*r.baseline_throughput > 0);
+      CHECK(*r.baseline_throughput <= full.baseline_ceiling->throughput);  // no thresholds beat the ceiling
       if (last)
         for (const auto& [relu, t] : *last) CHECK(r.thresholds.at(relu) >= t);
       last = &r.thresholds;

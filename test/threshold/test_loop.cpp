@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <numeric>
+
 #include "world.hpp"
 
 #include "sparsedse/common/error.hpp"
@@ -79,6 +81,57 @@ TEST_CASE("uniform run: accepted steps, rollback over budget, step refinement", 
   auto o = outcome(s, Policy::uniform, false);
   REQUIRE(o);
   CHECK(o->gain == Approx(1700.0 / 1580 - 1));
+
+  // The ceiling of the fixed design: every layer a ReLU feeds at latency 0, so c1 (fed by the image,
+  // dense) alone remains: 10⁶/1000, +70 %.
+  REQUIRE(s.baseline_ceiling);
+  CHECK(s.baseline_ceiling->throughput == Approx(1e6 / 1000));
+  REQUIRE(s.baseline_ceiling->bound_by.size() == 2);
+  CHECK(s.baseline_ceiling->bound_by[0] == "c1");
+  CHECK(*ceiling_gain(s) == Approx(0.7));
+}
+
+TEST_CASE("a partition that memory bandwidth slows is bound by it at the ceiling", "[threshold]") {
+  struct SlowMemory : WorldHardware {
+    Measured evaluate(const nlohmann::json& design, const ir::Graph& g) override {
+      Measured m = WorldHardware::evaluate(design, g);
+      m.bandwidth_bound = {false, true};
+      return m;
+    }
+  };
+  ir::Graph g = network();
+  ThresholdConfig c;
+  c.max_iterations = 1;
+  WorldMeasurer m(g);
+  SlowMemory h;
+  ThresholdLoop loop(g, c, m, h);
+  LoopState s = loop.initial_state({});
+  loop.step(s);
+  REQUIRE(s.baseline_ceiling);
+  CHECK(s.baseline_ceiling->bound_by == Names{"c1", "memory bandwidth"});
+}
+
+TEST_CASE("all-zero windows replace the statistics of exactly the threshold-sensitive layers", "[threshold]") {
+  ir::Graph g = network();
+  WorldMeasurer m(g);
+  WorldHardware h;
+  ThresholdLoop loop(g, ThresholdConfig{}, m, h);
+  ThresholdMap zeros;
+  for (const std::string& r : relu_names(g)) zeros[r] = 0.0;
+  const ir::Graph measured = loop.measured_graph(zeros, m.calibrate(zeros));
+  const ir::Graph saturated = with_all_zero_windows(measured);
+  // c1 reads the image: no threshold reaches it, its statistics stay (z = 0.05).
+  CHECK(saturated.layer("c1").sparsity == measured.layer("c1").sparsity);
+  for (const char* name : {"c2", "c3", "c4", "c5", "sc", "fc"}) {
+    CAPTURE(name);
+    const ir::SparsityStats& s = *saturated.layer(name).sparsity;
+    CHECK(s.mean_sparsity == 1.0);
+    CHECK(s.windows == measured.layer(name).sparsity->windows);
+    for (const auto& row : s.histogram) {
+      CHECK(row.back() == 1.0);
+      CHECK(std::accumulate(row.begin(), row.end(), 0.0) == 1.0);
+    }
+  }
 }
 
 TEST_CASE("latency-aware runs raise the ReLUs behind each partition's bottleneck", "[threshold]") {
@@ -280,6 +333,20 @@ TEST_CASE("the same inputs give byte-identical outputs, and a resumed run ends i
     loop.run(s);
     CHECK(to_json(s).dump() == to_json(a).dump());
   }
+
+  // A checkpoint written before the ceiling existed: resuming measures it (the same as a fresh run's).
+  nlohmann::json legacy = to_json(a);
+  legacy.erase("baseline_ceiling");
+  {
+    WorldMeasurer m(g);
+    WorldHardware h;
+    ThresholdLoop loop(g, c, m, h);
+    LoopState s = loop_state_from_json(legacy, "checkpoint.json");
+    CHECK_FALSE(s.done());
+    CHECK(loop.step(s));
+    CHECK(s.done());
+    CHECK(to_json(s).dump() == to_json(a).dump());
+  }
 }
 
 TEST_CASE("runs that meet the same thresholds share one calibration profile", "[threshold]") {
@@ -325,7 +392,11 @@ TEST_CASE("summary, CSV and report carry the 2x2 result", "[threshold]") {
   std::size_t lines = std::count(csv.begin(), csv.end(), '\n');
   CHECK(lines == s.records.size() + 1);
 
+  CHECK(sum["threshold_zero"]["ceiling"]["gain"].get<double>() == Approx(0.7));
+  CHECK(sum["threshold_zero"]["ceiling"]["bound_by"][0] == "c1");
+
   std::string md = report_markdown(s, info, {"c1", "c2"});
+  CHECK(md.find("Baseline-hardware ceiling: **+70.0 %** (1000.0 img/s)") != std::string::npos);
   auto o = outcome(s, Policy::latency_aware, true);
   REQUIRE(o);
   char gain[32];
@@ -333,6 +404,7 @@ TEST_CASE("summary, CSV and report carry the 2x2 result", "[threshold]") {
   CHECK(md.find("| latency-aware | **") != std::string::npos);
   CHECK(md.find(gain) != std::string::npos);
   CHECK(throughput_vs_accuracy_svg(s).find("latency-aware, optimised hardware") != std::string::npos);
+  CHECK(throughput_vs_accuracy_svg(s).find("baseline hardware, ceiling") != std::string::npos);
 }
 
 TEST_CASE("threshold config: defaults, validation and errors naming file and key", "[threshold]") {

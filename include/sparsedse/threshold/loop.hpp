@@ -53,6 +53,7 @@ struct Measured {
   double latency_s = 0.0;       // seconds per batch
   ResourceUse resources;
   PartitionLatencies layers;    // per partition: layer latencies and sparse flags (latency-aware policy)
+  std::vector<bool> bandwidth_bound;  // per partition: memory bandwidth, not a layer, sets its rate (empty: none)
   bool feasible = true;
 };
 
@@ -111,6 +112,19 @@ struct RunState {
   bool operator==(const RunState&) const = default;
 };
 
+// What no thresholds can beat on the baseline hardware: the threshold-0 design with every
+// threshold-sensitive layer (threshold_sensitive) seeing only all-zero input windows, i.e. each ReLU at
+// +inf. Its dense layers and the floors of its sparse ones remain; the slowest of them holds it.
+struct Ceiling {
+  double throughput = 0.0;            // images per second
+  std::vector<std::string> bound_by;  // per partition: its slowest layer, or "memory bandwidth"
+  bool operator==(const Ceiling&) const = default;
+};
+
+// `graph` as the limit of ever higher thresholds sees it: the statistics of every threshold-sensitive
+// layer replaced by all-zero windows; the rest (e.g. the first convolution, fed by the image) kept.
+ir::Graph with_all_zero_windows(const ir::Graph& graph);
+
 struct LoopState {
   nlohmann::json fingerprint;     // what the run was started with (model, data, platform, config)
   bool started = false;           // the threshold-0 iteration is done
@@ -120,6 +134,7 @@ struct LoopState {
   nlohmann::json baseline_design;  // the threshold-0 design ("baseline hardware")
   double baseline_throughput = 0.0;
   ResourceUse baseline_resources;
+  std::optional<Ceiling> baseline_ceiling;  // absent only in checkpoints written before it existed
   std::vector<RunState> runs;
   std::vector<IterationRecord> records;
   bool operator==(const LoopState&) const = default;
@@ -145,8 +160,9 @@ class ThresholdLoop {
   // A fresh state for this graph and config; `fingerprint` is stored as given.
   LoopState initial_state(nlohmann::json fingerprint) const;
 
-  // Advance `state` by one step: the threshold-0 start, one iteration of the first unfinished run, or
-  // the test accuracy at thresholds 0. Returns false once everything is done.
+  // Advance `state` by one step: the threshold-0 start, the baseline ceiling (only for a checkpoint
+  // written before it existed), one iteration of the first unfinished run, or the test accuracy at
+  // thresholds 0. Returns false once everything is done.
   bool step(LoopState& state);
 
   // Step until done, calling `observer` after each completed iteration.
@@ -160,7 +176,9 @@ class ThresholdLoop {
   ir::Graph measured_graph(const ThresholdMap& thresholds, const sparsity::ProfileResult& profile) const;
 
  private:
+  ThresholdMap zero_thresholds() const;  // every ReLU at 0
   void start(LoopState& state);
+  void measure_ceiling(LoopState& state, const ir::Graph& zero_thresholds_graph);
   bool advance(LoopState& state, RunState& run);  // false: the run ended without a new record
   const sparsity::ProfileResult& calibrate(const ThresholdMap& thresholds);
   double test_top1(const ThresholdMap& thresholds);

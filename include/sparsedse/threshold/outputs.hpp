@@ -39,6 +39,9 @@ struct Outcome {
 // nullopt when the configuration did not run that policy or hardware mode.
 std::optional<Outcome> outcome(const LoopState& state, Policy policy, bool optimised_hardware);
 
+// The baseline-hardware ceiling (LoopState::baseline_ceiling) as a gain over the threshold-0 design.
+std::optional<double> ceiling_gain(const LoopState& state);
+
 nlohmann::json summary_json(const LoopState& state, const RunInfo& info);
 nlohmann::json iterations_json(const LoopState& state);
 std::string iterations_csv(const LoopState& state);
