@@ -164,7 +164,7 @@ JobSpec job_from_json(const json& doc, const fs::path& file) {
   const fs::path base = file.parent_path();
   JsonFields f(doc, src);
   f.allow_only({"name", "description", "model", "models", "platform", "platforms", "dataset", "optimiser", "hardware",
-                "thresholds", "policies", "emit", "threads"});
+                "thresholds", "policies", "seeds", "emit", "threads"});
   JobSpec job;
   job.source = src;
   job.name = f.string("name", file.stem().string());
@@ -216,12 +216,13 @@ JobSpec job_from_json(const json& doc, const fs::path& file) {
     job.hardware = hw::parse_model_options(s.doc, s.where);
   }
 
-  bool thresholds_policy = false;
+  bool thresholds_policy = false, thresholds_seed = false;
   bool thresholds_calibration = false, thresholds_test = false;
   if (f.has("thresholds")) {
     ConfigSource s = config_source(f, "thresholds", base);
     job.thresholds = threshold::threshold_config_from_json(s.doc, s.where);
     thresholds_policy = s.doc.contains("policy");
+    thresholds_seed = s.doc.contains("seed");
     thresholds_calibration = s.doc.contains("calibration");
     thresholds_test = s.doc.contains("test_images");
   }
@@ -253,6 +254,20 @@ JobSpec job_from_json(const json& doc, const fs::path& file) {
   } else {
     job.policy_sets.push_back(job.thresholds.policies);
   }
+  if (f.has("seeds")) {
+    if (thresholds_seed) f.fail("seeds", "either /seeds or /thresholds/seed, not both");
+    const json& list = f.raw("seeds");
+    if (!list.is_array() || list.empty()) f.fail("seeds", "a non-empty list of distinct non-negative integers");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string where = f.where("seeds") + "/" + std::to_string(i);
+      if (!list[i].is_number_integer() || list[i].get<long long>() < 0)
+        throw InputError(where, "expected a non-negative integer");
+      const std::uint64_t seed = list[i].get<std::uint64_t>();
+      if (std::count(job.seeds.begin(), job.seeds.end(), seed))
+        throw InputError(where, "seed " + std::to_string(seed) + " is listed twice");
+      job.seeds.push_back(seed);
+    }
+  }
 
   if (f.has("emit")) {
     JsonFields e = f.object("emit");
@@ -272,24 +287,29 @@ std::vector<JobEntry> JobSpec::entries() const {
   std::set<std::string> ids;
   for (const ModelRef& m : models)
     for (std::size_t p = 0; p < platforms.size(); ++p)
-      for (const auto& policies : policy_sets) {
-        JobEntry e;
-        e.model = m;
-        e.platform_text = platform_texts[p];
-        e.platform = platforms[p];
-        e.thresholds = thresholds;
-        e.thresholds.policies = policies;
-        std::string id = m.label() + "_" + (is_path(platform_texts[p]) ? fs::path(platform_texts[p]).stem().string()
-                                                                       : platform_texts[p]);
-        if (policy_sets.size() > 1) id += "_" + std::string(policies.size() == 2 ? "both" : to_string(policies[0]));
-        id = safe_name(id);
-        // The same model under two spellings: number the repeats.
-        std::string unique = id;
-        for (int k = 2; ids.count(unique); ++k) unique = id + "-" + std::to_string(k);
-        ids.insert(unique);
-        e.id = unique;
-        out.push_back(std::move(e));
-      }
+      for (const auto& policies : policy_sets)
+        for (std::size_t k = 0; k < std::max<std::size_t>(1, seeds.size()); ++k) {
+          JobEntry e;
+          e.model = m;
+          e.platform_text = platform_texts[p];
+          e.platform = platforms[p];
+          e.thresholds = thresholds;
+          e.thresholds.policies = policies;
+          std::string id = m.label() + "_" + (is_path(platform_texts[p]) ? fs::path(platform_texts[p]).stem().string()
+                                                                         : platform_texts[p]);
+          if (policy_sets.size() > 1) id += "_" + std::string(policies.size() == 2 ? "both" : to_string(policies[0]));
+          if (!seeds.empty()) {
+            e.thresholds.seed = seeds[k];
+            id += "_seed" + std::to_string(seeds[k]);
+          }
+          id = safe_name(id);
+          // The same model under two spellings: number the repeats.
+          std::string unique = id;
+          for (int n = 2; ids.count(unique); ++n) unique = id + "-" + std::to_string(n);
+          ids.insert(unique);
+          e.id = unique;
+          out.push_back(std::move(e));
+        }
   return out;
 }
 
@@ -320,17 +340,19 @@ json JobSpec::fingerprint() const {
     for (threshold::Policy p : set) s.push_back(to_string(p));
     policies.push_back(s);
   }
-  return {{"name", name},
-          {"description", description},
-          {"models", models_json},
-          {"platforms", platforms_json},
-          {"calibration", dataset_json(calibration)},
-          {"test", test ? dataset_json(*test) : json()},
-          {"optimiser", dse::to_json(optimiser)},
-          {"hardware", hw::to_json(hardware)},
-          {"thresholds", threshold::to_json(thresholds)},
-          {"policies", policies},
-          {"emit", {{"html", emit.html}, {"hls", emit.hls == HlsEmit::all ? "all" : emit.hls == HlsEmit::none ? "none" : "final"}}}};
+  json fp = {{"name", name},
+             {"description", description},
+             {"models", models_json},
+             {"platforms", platforms_json},
+             {"calibration", dataset_json(calibration)},
+             {"test", test ? dataset_json(*test) : json()},
+             {"optimiser", dse::to_json(optimiser)},
+             {"hardware", hw::to_json(hardware)},
+             {"thresholds", threshold::to_json(thresholds)},
+             {"policies", policies},
+             {"emit", {{"html", emit.html}, {"hls", emit.hls == HlsEmit::all ? "all" : emit.hls == HlsEmit::none ? "none" : "final"}}}};
+  if (!seeds.empty()) fp["seeds"] = seeds;  // absent otherwise, so runs started before the axis existed resume
+  return fp;
 }
 
 fs::path default_job_file() {

@@ -137,6 +137,17 @@ TEST_CASE("errors name the file, the JSON path and what was expected, with a sug
   doc = minimal();
   doc["thresholds"] = {{"calibration", 100}};
   CHECK_THAT(error_of(doc), Catch::Contains("/dataset/calibration/images") && Catch::Contains("disagrees"));
+
+  doc = minimal();
+  doc["seeds"] = json::array({0, -1});
+  CHECK_THAT(error_of(doc), Catch::Contains("/seeds/1") && Catch::Contains("non-negative integer"));
+  doc["seeds"] = json::array({2, 2});
+  CHECK_THAT(error_of(doc), Catch::Contains("/seeds/1") && Catch::Contains("listed twice"));
+  doc["seeds"] = json::array();
+  CHECK_THAT(error_of(doc), Catch::Contains("/seeds") && Catch::Contains("non-empty list"));
+  doc["seeds"] = json::array({1});
+  doc["thresholds"] = {{"seed", 1}};
+  CHECK_THAT(error_of(doc), Catch::Contains("/seeds") && Catch::Contains("not both"));
 }
 
 TEST_CASE("model references: files resolve against the job file, zoo references take options", "[job]") {
@@ -197,6 +208,30 @@ TEST_CASE("a sweep expands models x platforms x policies in order, with unique i
   other = doc;
   other["threads"] = 1;
   CHECK(job_from_json(other, kJob).fingerprint() == job.fingerprint());
+}
+
+TEST_CASE("a seed axis repeats every entry once per seed, innermost", "[job]") {
+  json doc = minimal();
+  doc["policies"] = json::array({"uniform", "latency-aware"});
+  doc["seeds"] = json::array({3, 0});
+  const JobSpec job = job_from_json(doc, kJob);
+  const auto entries = job.entries();
+  REQUIRE(entries.size() == 4);
+  const std::vector<std::string> ids = {"resnet20-cifar_u250_uniform_seed3", "resnet20-cifar_u250_uniform_seed0",
+                                        "resnet20-cifar_u250_latency-aware_seed3", "resnet20-cifar_u250_latency-aware_seed0"};
+  const std::vector<std::uint64_t> seeds = {3, 0, 3, 0};
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    CAPTURE(i);
+    CHECK(entries[i].id == ids[i]);
+    CHECK(entries[i].thresholds.seed == seeds[i]);
+  }
+  CHECK(entries[3].thresholds.policies == std::vector<threshold::Policy>{threshold::Policy::latency_aware});
+  // The seeds are part of what a resumed run must share; a job without the axis keeps its old fingerprint.
+  json other = doc;
+  other["seeds"] = json::array({3, 1});
+  CHECK(job_from_json(other, kJob).fingerprint() != job.fingerprint());
+  other.erase("seeds");
+  CHECK_FALSE(job_from_json(other, kJob).fingerprint().contains("seeds"));
 }
 
 TEST_CASE("the default job file is found from the working directory or the source tree", "[job]") {

@@ -106,19 +106,21 @@ TEST_CASE("a job writes every step's outputs; a rerun needs --force and gives th
   fs::remove_all(dir);
 }
 
-TEST_CASE("a sweep writes one directory per entry and sweep.md comparing them", "[job][e2e]") {
+TEST_CASE("a sweep writes one directory per entry and sweep.md comparing them, with a mean per seed group",
+          "[job][e2e]") {
   const fs::path dir = scratch("sweep");
   json doc = tiny_job_json();
   doc["thresholds"] = {{"step", 0.05}, {"refinements", 0}, {"max_iterations", 1}, {"test_images", 32}, {"solver", "greedy"},
                        {"hardware", "optimised"}};
   doc["dataset"]["calibration"]["images"] = 32;
   doc["policies"] = json::array({"uniform", "latency-aware"});
+  doc["seeds"] = json::array({0, 1});
   doc["emit"] = {{"html", false}, {"hls", "none"}};
   const job::JobSpec spec = job::read_job(write_job(dir, doc));
   job::RunOptions options;
   options.outdir = dir / "out";
   const job::JobResult result = job::run_job(spec, options);
-  REQUIRE(result.entries.size() == 2);
+  REQUIRE(result.entries.size() == 4);
   const std::string md = read_file(dir / "out" / "sweep.md");
   for (const auto& e : result.entries) {
     CAPTURE(e.id);
@@ -129,10 +131,21 @@ TEST_CASE("a sweep writes one directory per entry and sweep.md comparing them", 
     const json summary = read_json(dir / "out" / e.id / "summary.json");
     CHECK(e.row["baseline_throughput"] == summary["threshold_zero"]["throughput"]);
   }
-  CHECK(result.entries[0].id == "resnet20-cifar_u250_uniform");
+  CHECK(result.entries[0].id == "resnet20-cifar_u250_uniform_seed0");
+  CHECK(result.entries[1].id == "resnet20-cifar_u250_uniform_seed1");
+  CHECK(result.entries[1].row["seed"] == 1);
   CHECK(result.entries[0].row["results"].contains("uniform/optimised"));
   CHECK_FALSE(result.entries[0].row["results"].contains("latency-aware/optimised"));
-  CHECK(result.entries[1].row["results"].contains("latency-aware/optimised"));
-  CHECK(read_json(dir / "out" / "sweep.json").size() == 2);
+  CHECK(result.entries[2].row["results"].contains("latency-aware/optimised"));
+  CHECK(read_json(dir / "out" / "sweep.json").size() == 4);
+  // One mean row per policy over its two seeds: the mean of the entries' own gains.
+  const json& u0 = result.entries[0].row["results"]["uniform/optimised"];
+  const json& u1 = result.entries[1].row["results"]["uniform/optimised"];
+  char mean_gain[32];
+  std::snprintf(mean_gain, sizeof mean_gain, "**%+.1f %%**", 100 * (u0["gain"].get<double>() + u1["gain"].get<double>()) / 2);
+  const std::size_t mean = md.find("| **resnet20-cifar_u250_uniform, mean of 2 seeds** |");
+  REQUIRE(mean != std::string::npos);
+  CHECK(md.find(mean_gain, mean) != std::string::npos);
+  CHECK(md.find("| **resnet20-cifar_u250_latency-aware, mean of 2 seeds** |") != std::string::npos);
   fs::remove_all(dir);
 }

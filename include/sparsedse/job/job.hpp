@@ -1,8 +1,8 @@
 #pragma once
 // Job files (docs/schemas.md "Job"): one JSON that names everything a run needs — model(s), the
 // calibration and test subsets, platform(s), optimiser settings, thresholding, and what to emit.
-// Lists of models, platforms and policies make a sweep: one entry per combination, in the order
-// models × platforms × policies. Relative paths resolve against the job file's directory.
+// Lists of models, platforms, policies and seeds make a sweep: one entry per combination, in the order
+// models × platforms × policies × seeds. Relative paths resolve against the job file's directory.
 //
 //   {"name": "smoke", "description": "...",
 //    "model": "zoo:resnet20-cifar?in_channels=1"  |  "models": ["../../models/resnet20-fmnist.onnx", ...],
@@ -10,7 +10,7 @@
 //    "dataset": {"calibration": {"dataset": "../datasets/fashion-mnist-train.json", "images": 200},
 //                "test": {"dataset": "../datasets/fashion-mnist-test.json", "images": 500}},
 //    "optimiser": "default" | "file.json" | {...},  "hardware": "file.json" | {...},
-//    "thresholds": "file.json" | {...},  "policies": ["uniform", "latency-aware"],
+//    "thresholds": "file.json" | {...},  "policies": ["uniform", "latency-aware"],  "seeds": [0, 1, 2],
 //    "emit": {"html": true, "hls": "final" | "all" | "none"}, "threads": 0}
 #include <cstdint>
 #include <filesystem>
@@ -60,7 +60,7 @@ struct Emit {
 
 // One point of a sweep.
 struct JobEntry {
-  std::string id;                // unique, filesystem-safe: "<model>_<platform>[_<policy>]"
+  std::string id;                // unique, filesystem-safe: "<model>_<platform>[_<policy>][_seed<N>]"
   ModelRef model;
   std::string platform_text;     // as written
   hw::Platform platform;
@@ -80,6 +80,9 @@ struct JobSpec {
   hw::ModelOptions hardware;
   threshold::ThresholdConfig thresholds;
   std::vector<std::vector<threshold::Policy>> policy_sets;  // the policy axis; one set = one entry
+  // The seed axis (the annealer's seeds, threshold config "seed"): the spread between seeds can exceed the
+  // gap between policies, so comparisons want several. Empty: the thresholds config's seed alone.
+  std::vector<std::uint64_t> seeds;
   Emit emit;
   int threads = 0;                 // engine threads; <= 0 = all cores
 
