@@ -67,9 +67,10 @@ json resources_json(const ResourceUse& r) {
 }
 
 json ceiling_json(const LoopState& state) {
-  if (!state.baseline_ceiling) return json();
+  const std::optional<double> gain = ceiling_gain(state);
+  if (!gain) return json();
   return {{"throughput", state.baseline_ceiling->throughput},
-          {"gain", *ceiling_gain(state)},
+          {"gain", *gain},
           {"bound_by", state.baseline_ceiling->bound_by}};
 }
 
