@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "sparsedse/common/error.hpp"
+#include "sparsedse/dse/headroom.hpp"
 #include "sparsedse/dse/optimise.hpp"
 #include "sparsedse/engine/evaluate.hpp"
 
@@ -126,6 +127,11 @@ Measured DseHardware::optimise(const ir::Graph& graph, const nlohmann::json* war
 
 Measured DseHardware::evaluate(const nlohmann::json& design, const ir::Graph& graph) {
   return measure(dse::evaluate(dse::design_from_json(design, "threshold-loop design"), graph));
+}
+
+Measured DseHardware::add_headroom(const nlohmann::json& design, const ir::Graph& graph, const ir::Graph& limit) {
+  const dse::Design d = dse::evaluate(dse::design_from_json(design, "threshold-0 design"), graph);
+  return measure(dse::add_headroom(d, graph, limit));
 }
 
 Measured optimise_dense(Hardware& hardware, const ir::Graph& graph, std::uint64_t seed) {

@@ -28,7 +28,7 @@ std::vector<Policy> parse_policies(const std::string& text, const std::string& w
 ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std::string& where) {
   JsonFields f(doc, where);
   f.allow_only({"policy", "hardware", "step", "refinements", "budget", "calibration", "test_images", "max_iterations", "accumulate",
-                "sparse_only", "bottleneck", "bottleneck_band", "bottleneck_reach", "max_threshold", "numerics", "hist_source", "solver", "anneal", "seed"});
+                "sparse_only", "bottleneck", "bottleneck_band", "bottleneck_reach", "max_threshold", "headroom", "numerics", "hist_source", "solver", "anneal", "seed"});
   ThresholdConfig c;
   c.policies = parse_policies(f.choice("policy", {"uniform", "latency-aware", "both"}, "both"), f.where("policy"));
   std::string hw = f.choice("hardware", {"both", "baseline", "optimised"}, "both");
@@ -48,6 +48,7 @@ ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std:
   if (!(c.bottleneck_band >= 0 && c.bottleneck_band < 1)) f.fail("bottleneck_band", "a fraction in [0, 1)");
   c.bottleneck_residual = f.choice("bottleneck_reach", {"nearest", "residual"}, "nearest") == "residual";
   c.max_threshold = f.positive("max_threshold", c.max_threshold);
+  c.headroom = f.boolean("headroom", c.headroom);
   if (c.step > c.max_threshold) f.fail("step", "a step no larger than max_threshold");
   c.numerics = f.string("numerics", c.numerics);
   if (c.numerics != "float" && c.numerics != "fixed" && c.numerics.rfind("fixed:", 0) != 0)
@@ -80,6 +81,7 @@ nlohmann::json to_json(const ThresholdConfig& c) {
           {"bottleneck_band", c.bottleneck_band},
           {"bottleneck_reach", c.bottleneck_residual ? "residual" : "nearest"},
           {"max_threshold", c.max_threshold},
+          {"headroom", c.headroom},
           {"numerics", c.numerics},
           {"hist_source", sparsity::to_string(c.hist_source)},
           {"solver", dse::to_string(c.solver)},

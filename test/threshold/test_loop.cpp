@@ -91,6 +91,30 @@ TEST_CASE("uniform run: accepted steps, rollback over budget, step refinement", 
   CHECK(*ceiling_gain(s) == Approx(0.7));
 }
 
+TEST_CASE("the threshold-0 design gets headroom for all-zero windows unless the config turns it off", "[threshold]") {
+  const ir::Graph g = network();
+  for (bool headroom : {true, false}) {
+    CAPTURE(headroom);
+    ThresholdConfig c;
+    c.max_iterations = 1;
+    c.headroom = headroom;
+    WorldMeasurer m(g);
+    WorldHardware h;
+    ThresholdLoop loop(g, c, m, h);
+    LoopState s = loop.initial_state({});
+    loop.step(s);
+    CHECK(h.headrooms == (headroom ? 1 : 0));
+    // The widened design is the baseline hardware and the optimised runs' warm start.
+    CHECK(s.baseline_design.contains("headroom") == headroom);
+    CHECK(run_named(s, "uniform").design.contains("headroom") == headroom);
+    if (!headroom) continue;
+    // The limit is the profile at thresholds 0 with every layer a ReLU feeds all zeros; c1 reads the image.
+    CHECK(h.limit_sparsity.at("c2") == 1.0);
+    CHECK(h.limit_sparsity.at("fc") == 1.0);
+    CHECK(h.limit_sparsity.at("c1") == Approx(0.05));  // its profile as measured
+  }
+}
+
 TEST_CASE("a partition that memory bandwidth slows is bound by it at the ceiling", "[threshold]") {
   struct SlowMemory : WorldHardware {
     Measured evaluate(const nlohmann::json& design, const ir::Graph& g) override {
@@ -434,6 +458,10 @@ TEST_CASE("threshold config: defaults, validation and errors naming file and key
   const auto residual = threshold_config_from_json({{"bottleneck_reach", "residual"}}, "t.json");
   CHECK(residual.bottleneck_residual);
   CHECK(threshold_config_from_json(to_json(residual), "t.json").bottleneck_residual);
+  CHECK(d.headroom);
+  const auto bare = threshold_config_from_json({{"headroom", false}}, "t.json");
+  CHECK_FALSE(bare.headroom);
+  CHECK_FALSE(threshold_config_from_json(to_json(bare), "t.json").headroom);
 
   auto error_of = [](const nlohmann::json& j) {
     try {
@@ -453,6 +481,7 @@ TEST_CASE("threshold config: defaults, validation and errors naming file and key
   CHECK(error_of({{"numerics", "double"}}).find("/numerics") != std::string::npos);
   CHECK(error_of({{"hist_source", "weights"}}).find("t.json: /hist_source") != std::string::npos);
   CHECK(error_of({{"bottleneck", "fastest"}}).find("t.json: /bottleneck") != std::string::npos);
+  CHECK(error_of({{"headroom", "yes"}}).find("t.json: /headroom") != std::string::npos);
 }
 
 TEST_CASE("a checkpoint with a bad field is an InputError naming it", "[threshold]") {

@@ -56,6 +56,7 @@ class DseHardware : public Hardware {
   explicit DseHardware(DseSettings settings) : settings_(std::move(settings)) {}
   Measured optimise(const ir::Graph& graph, const nlohmann::json* warm_start, std::uint64_t seed) override;
   Measured evaluate(const nlohmann::json& design, const ir::Graph& graph) override;
+  Measured add_headroom(const nlohmann::json& design, const ir::Graph& graph, const ir::Graph& limit) override;
 
  private:
   DseSettings settings_;

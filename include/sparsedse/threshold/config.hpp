@@ -3,7 +3,7 @@
 //   {"policy": "uniform" | "latency-aware" | "both", "hardware": "both" | "baseline" | "optimised",
 //    "step": 0.05, "refinements": 2, "budget": 1.0, "calibration": 1000, "test_images": 0, "max_iterations": 40,
 //    "accumulate": true, "sparse_only": true, "bottleneck": "relievable" | "interval" | "slowest",
-//    "bottleneck_band": 0.0, "bottleneck_reach": "nearest" | "residual", "max_threshold": 8.0,
+//    "bottleneck_band": 0.0, "bottleneck_reach": "nearest" | "residual", "max_threshold": 8.0, "headroom": true,
 //    "numerics": "fixed", "hist_source": "activations", "solver": "greedy" | "sa" | "rule", "anneal": true, "seed": 0}
 // Every key is optional; unknown keys are InputErrors naming the file and the key.
 #include <cstdint>
@@ -57,6 +57,12 @@ struct ThresholdConfig {
   // the ReLUs reached through forks, pools and adds alone, as in §8.3.
   bool bottleneck_residual = false;
   double max_threshold = 8.0;       // no threshold rises past this (an absolute activation value)
+  // Ours: refold the threshold-0 design's layers that would hold its interval with every threshold at
+  // +inf and can get faster without more multipliers (ReLU, fork, add and pooling layers wider; a conv
+  // re-split or sparse; dse/headroom.hpp). The baseline hardware keeps its threshold-0 throughput and
+  // spends LUTs so that thresholds can speed it up past the rate the optimiser folded those layers for.
+  // false = the optimiser's design as it is.
+  bool headroom = true;
   std::string numerics = "fixed";   // "fixed", "fixed:W.F" or "float" (engine::Numerics::parse)
   sparsity::HistSource hist_source = sparsity::HistSource::activations;  // Q16
   dse::Solver solver = dse::Solver::greedy;  // model.md §7.5: greedy is the default inside the loop

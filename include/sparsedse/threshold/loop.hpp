@@ -66,6 +66,10 @@ class Hardware {
   // The fixed design with the graph's new statistics: its sparse layers get the new histograms, its
   // dense layers stay dense, foldings and partitions are kept (model.md §8.4 `fixed`).
   virtual Measured evaluate(const nlohmann::json& design, const ir::Graph& graph) = 0;
+  // The design given headroom for `limit` (the sparsest statistics it is expected to see), measured on
+  // `graph`: the layers that would hold its interval there refolded where that fits and costs neither
+  // multipliers nor throughput (dse::add_headroom).
+  virtual Measured add_headroom(const nlohmann::json& design, const ir::Graph& graph, const ir::Graph& limit) = 0;
 };
 
 // Which design steers the latency-aware policy of a run (the slowest layers differ per design).

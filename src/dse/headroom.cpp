@@ -1,0 +1,116 @@
+#include "sparsedse/dse/headroom.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "sparsedse/dse/optimise.hpp"
+#include "sparsedse/dse/state.hpp"
+
+namespace sparsedse::dse {
+
+namespace {
+
+// Wider stream adapters fill a little later (pipeline depth); a step may cost this fraction of the
+// design's own throughput (ResNet-18: 2e-7), never more.
+constexpr double kCostTolerance = 1e-4;
+
+// Both views of one design: on its own statistics and on the limit's. Foldings change in both.
+struct Views {
+  SearchState own, limit;
+
+  void set_folding(int v, const hw::Folding& f) {
+    own.set_folding(v, f);
+    limit.set_folding(v, f);
+  }
+};
+
+// The coarse_in × coarse_out split of no larger product (no more multipliers) that is fastest on the
+// limit, then on the design's own statistics; applied to both views.
+void fastest_split(Views& s, int v) {
+  const hw::Folding current = s.own.layer(v).folding;
+  const hw::FoldingSpace& space = s.own.feasible_folding(v);
+  const std::int64_t product = std::int64_t{current.coarse_in} * current.coarse_out;
+  hw::Folding best = current;
+  std::int64_t best_limit = s.limit.layer_metrics(v).latency, best_own = s.own.layer_metrics(v).latency;
+  for (int cin : space.coarse_in)
+    for (int cout : space.coarse_out) {
+      if (std::int64_t{cin} * cout > product) continue;
+      const hw::Folding f{cin, cout, current.coarse_group, current.fine};
+      s.set_folding(v, f);
+      const std::int64_t on_limit = s.limit.layer_metrics(v).latency, on_own = s.own.layer_metrics(v).latency;
+      if (on_limit < best_limit || (on_limit == best_limit && on_own < best_own)) {
+        best = f;
+        best_limit = on_limit;
+        best_own = on_own;
+      }
+    }
+  s.set_folding(v, best);
+}
+
+// Make layer v faster on the limit statistics without more multipliers: a DSP-free layer takes its
+// next coarse factor (LUTs only); a weighted one its fastest split, in its own mode or, for a dense
+// layer that has statistics, in the sparse mode (which skips the windows thresholds empty). Returns
+// whether v got faster; otherwise v is left as it was.
+bool speed_up_on_limit(Views& s, int v) {
+  const hw::HwLayer& l = s.own.layer(v);
+  const hw::Folding current = l.folding;
+  const std::int64_t before = s.limit.layer_metrics(v).latency;
+  if (!hw::is_weighted(l.kind)) {
+    for (int c : s.own.feasible_folding(v).coarse_in)
+      if (c > current.coarse_in) {
+        s.set_folding(v, {c, c, 1, current.fine});
+        return true;
+      }
+    return false;
+  }
+  fastest_split(s, v);
+  if (s.limit.layer_metrics(v).latency < before) return true;
+  s.set_folding(v, current);
+  if (hw::is_sparse(l.kind) || !s.own.mode_option(v).available || !s.limit.mode_option(v).available) return false;
+  s.own.toggle_mode(v);
+  s.limit.toggle_mode(v);
+  fastest_split(s, v);
+  if (s.limit.layer_metrics(v).latency < before) return true;
+  s.own.toggle_mode(v);
+  s.limit.toggle_mode(v);
+  s.set_folding(v, current);
+  return false;
+}
+
+}  // namespace
+
+Design add_headroom(const Design& design, const ir::Graph& graph, const ir::Graph& limit) {
+  const Design at_limit = evaluate(design, limit);
+  Views s{SearchState(design, mode_table(graph, design.network, design.options)),
+          SearchState(at_limit, mode_table(limit, at_limit.network, at_limit.options))};
+  s.own.evaluate();
+  s.limit.evaluate();
+  s.own.commit();
+  s.limit.commit();
+  for (int p = 0; p < s.own.partition_count(); ++p) {
+    for (int guard = 0; guard < 1000; ++guard) {
+      const std::int64_t interval = s.limit.partition_metrics(p).interval;
+      const double cost = s.own.cost();
+      bool moved = false;
+      for (int v : s.own.partitions()[p].nodes) {
+        if (s.limit.layer_metrics(v).latency < interval) continue;  // not holding the interval
+        moved = speed_up_on_limit(s, v) || moved;
+      }
+      s.own.evaluate();
+      s.limit.evaluate();
+      const bool better = moved && s.limit.partition_metrics(p).interval < interval && s.own.feasible() &&
+                          s.own.cost() <= cost + kCostTolerance * std::abs(cost);
+      if (!better) {
+        s.own.rollback();
+        s.limit.rollback();
+        break;
+      }
+      s.own.commit();
+      s.limit.commit();
+    }
+  }
+  return s.own.design();
+}
+
+}  // namespace sparsedse::dse
