@@ -11,9 +11,10 @@ namespace sparsedse::dse {
 
 namespace {
 
-// Wider stream adapters fill a little later (pipeline depth); a step may cost this fraction of the
-// design's own throughput (ResNet-18: 2e-7), never more.
-constexpr double kCostTolerance = 1e-4;
+// A refolded layer can deepen the pipeline (a wider stream adapter, a sparse layer's longer fill, deeper
+// merge FIFOs), so a step may cost up to this fraction of the design's own throughput, for a ceiling
+// typically a third higher (ResNet-18 threshold-0 designs: 2e-7 and 8.6e-4 of throughput).
+constexpr double kCostTolerance = 1e-3;
 
 // Both views of one design: on its own statistics and on the limit's. Foldings change in both.
 struct Views {

@@ -59,7 +59,7 @@ TEST_CASE("headroom widens a ReLU to the rate of the convolution it follows, and
   CHECK(to_json(add_headroom(widened, g, g)) == to_json(widened));
 }
 
-TEST_CASE("headroom raises the ceiling of an optimised design without costing its own throughput or DSPs",
+TEST_CASE("headroom raises the ceiling of an optimised design at no DSPs and at most 0.1 % of its own throughput",
           "[dse][headroom]") {
   // The residual network optimised for 30–70 % zeros, then judged on (nearly) all-zero windows.
   ir::Graph g = residual_net();
@@ -75,7 +75,7 @@ TEST_CASE("headroom raises the ceiling of an optimised design without costing it
 
   const Design widened = add_headroom(start, g, limit);
   CHECK(widened.feasible());
-  CHECK(widened.metrics.throughput >= start.metrics.throughput * (1 - 1e-4));
+  CHECK(widened.metrics.throughput >= start.metrics.throughput * (1 - 1e-3));
   CHECK(evaluate(widened, limit).metrics.throughput > 1.2 * evaluate(start, limit).metrics.throughput);  // +55 %
   CHECK(multipliers(widened) <= multipliers(start));
   REQUIRE(widened.partitions.size() == start.partitions.size());
