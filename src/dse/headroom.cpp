@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <tuple>
 #include <vector>
 
 #include "sparsedse/dse/optimise.hpp"
@@ -26,37 +27,44 @@ struct Views {
   }
 };
 
-// The coarse_in × coarse_out split of no larger product (no more multipliers) that is fastest on the
-// limit, then on the design's own statistics; applied to both views.
-void fastest_split(Views& s, int v) {
+// Moves layer v to the coarse_in × coarse_out split ranked first by (multipliers if `grow`; latency on
+// the limit; latency on the design's own statistics) among: without `grow`, the splits of no larger
+// product than v's; with `grow`, the larger ones that are faster on the limit. Applied to both views;
+// v stays as it is when no split qualifies.
+void best_split(Views& s, int v, bool grow) {
   const hw::Folding current = s.own.layer(v).folding;
   const hw::FoldingSpace& space = s.own.feasible_folding(v);
   const std::int64_t product = std::int64_t{current.coarse_in} * current.coarse_out;
+  const std::int64_t before = s.limit.layer_metrics(v).latency;
+  using Rank = std::tuple<std::int64_t, std::int64_t, std::int64_t>;
   hw::Folding best = current;
-  std::int64_t best_limit = s.limit.layer_metrics(v).latency, best_own = s.own.layer_metrics(v).latency;
+  Rank best_rank = grow ? Rank{INT64_MAX, 0, 0} : Rank{0, before, s.own.layer_metrics(v).latency};
   for (int cin : space.coarse_in)
     for (int cout : space.coarse_out) {
-      if (std::int64_t{cin} * cout > product) continue;
+      const std::int64_t p = std::int64_t{cin} * cout;
+      if (grow ? p <= product : p > product) continue;
       const hw::Folding f{cin, cout, current.coarse_group, current.fine};
       s.set_folding(v, f);
-      const std::int64_t on_limit = s.limit.layer_metrics(v).latency, on_own = s.own.layer_metrics(v).latency;
-      if (on_limit < best_limit || (on_limit == best_limit && on_own < best_own)) {
+      const Rank rank{grow ? p : 0, s.limit.layer_metrics(v).latency, s.own.layer_metrics(v).latency};
+      if ((!grow || std::get<1>(rank) < before) && rank < best_rank) {
         best = f;
-        best_limit = on_limit;
-        best_own = on_own;
+        best_rank = rank;
       }
     }
   s.set_folding(v, best);
 }
 
-// Make layer v faster on the limit statistics without more multipliers: a DSP-free layer takes its
-// next coarse factor (LUTs only); a weighted one its fastest split, in its own mode or, for a dense
-// layer that has statistics, in the sparse mode (which skips the windows thresholds empty). Returns
-// whether v got faster; otherwise v is left as it was.
+// Make layer v faster on the limit statistics, at the smallest price: a DSP-free layer takes its next
+// coarse factor (LUTs only); a weighted one its best split of no more multipliers, in its own mode or,
+// for a dense layer that has statistics, in the sparse mode (which skips the windows thresholds empty);
+// failing both (a convolution reading the image, which no threshold sparsifies), the fewest extra
+// multipliers that make it faster, spare ones of the allocation (the step is kept only if the design
+// still fits). Returns whether v got faster; otherwise v is left as it was.
 bool speed_up_on_limit(Views& s, int v) {
   const hw::HwLayer& l = s.own.layer(v);
   const hw::Folding current = l.folding;
   const std::int64_t before = s.limit.layer_metrics(v).latency;
+  const auto faster = [&] { return s.limit.layer_metrics(v).latency < before; };
   if (!hw::is_weighted(l.kind)) {
     for (int c : s.own.feasible_folding(v).coarse_in)
       if (c > current.coarse_in) {
@@ -65,18 +73,20 @@ bool speed_up_on_limit(Views& s, int v) {
       }
     return false;
   }
-  fastest_split(s, v);
-  if (s.limit.layer_metrics(v).latency < before) return true;
+  best_split(s, v, false);
+  if (faster()) return true;
   s.set_folding(v, current);
-  if (hw::is_sparse(l.kind) || !s.own.mode_option(v).available || !s.limit.mode_option(v).available) return false;
-  s.own.toggle_mode(v);
-  s.limit.toggle_mode(v);
-  fastest_split(s, v);
-  if (s.limit.layer_metrics(v).latency < before) return true;
-  s.own.toggle_mode(v);
-  s.limit.toggle_mode(v);
-  s.set_folding(v, current);
-  return false;
+  if (!hw::is_sparse(l.kind) && s.own.mode_option(v).available && s.limit.mode_option(v).available) {
+    s.own.toggle_mode(v);
+    s.limit.toggle_mode(v);
+    best_split(s, v, false);
+    if (faster()) return true;
+    s.own.toggle_mode(v);
+    s.limit.toggle_mode(v);
+    s.set_folding(v, current);
+  }
+  best_split(s, v, true);
+  return faster();
 }
 
 }  // namespace

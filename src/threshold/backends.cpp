@@ -51,12 +51,15 @@ Measured measure(const dse::Design& design) {
     m.resources.dsp = std::max(m.resources.dsp, double(r.dsp));
     m.resources.bram = std::max(m.resources.bram, double(r.bram));
     m.resources.uram = std::max(m.resources.uram, double(r.uram));
-    m.bandwidth_bound.push_back(design.partitions[p].slow_down_factor > 1.0);
-    std::vector<LayerLatency> layers;
+    PartitionLatency part;
+    part.memory_bound = design.partitions[p].slow_down_factor > 1.0;
+    std::vector<LayerLatency>& layers = part.layers;
     for (int v : design.partitions[p].nodes) {
       const hw::HwLayer& l = design.network.layers.at(v);
-      const double latency = double(design.layer_metrics.at(v).latency);
-      layers.push_back({design.network.names.at(v), latency, hw::is_sparse(l.kind), latency});
+      const hw::LayerMetrics& metrics = design.layer_metrics.at(v);
+      const double latency = double(metrics.latency);
+      layers.push_back({design.network.names.at(v), latency, hw::is_sparse(l.kind), latency,
+                        metrics.weights_stream_bits_per_cycle * latency});
       if (hw::is_sparse(l.kind) && l.sparsity) {
         // The floor: the same layer with every input window all zeros (skipped), so only the parts
         // of its latency that do not depend on the data remain (e.g. streaming the padded input).
@@ -69,7 +72,7 @@ Measured measure(const dse::Design& design) {
         layers.back().floor = double(hw::layer_latency(empty, design.options));
       }
     }
-    m.layers.push_back(std::move(layers));
+    m.layers.push_back(std::move(part));
   }
   return m;
 }

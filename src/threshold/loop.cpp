@@ -129,16 +129,16 @@ ir::Graph with_all_zero_windows(const ir::Graph& graph) {
   return g;
 }
 
-void ThresholdLoop::measure_ceiling(LoopState& state, const ir::Graph& zero_thresholds_graph) {
-  Measured m = hardware_.evaluate(state.baseline_design, with_all_zero_windows(zero_thresholds_graph));
+void ThresholdLoop::measure_ceiling(LoopState& state, const ir::Graph& limit) {
+  Measured m = hardware_.evaluate(state.baseline_design, limit);
   Ceiling c{m.throughput, {}};
-  for (std::size_t p = 0; p < m.layers.size(); ++p) {
-    if (p < m.bandwidth_bound.size() && m.bandwidth_bound[p]) {
+  for (const PartitionLatency& part : m.layers) {
+    if (part.memory_bound) {
       c.bound_by.push_back("memory bandwidth");
       continue;
     }
     const LayerLatency* slowest = nullptr;
-    for (const LayerLatency& l : m.layers[p])
+    for (const LayerLatency& l : part.layers)
       if (!slowest || l.latency > slowest->latency) slowest = &l;
     if (slowest) c.bound_by.push_back(slowest->layer);
   }
@@ -177,13 +177,14 @@ void ThresholdLoop::start(LoopState& state) {
   // Room for the thresholds to come: layers folded just fast enough for thresholds 0 would otherwise cap
   // the fixed design (the ceiling below) at that rate. Only the fixed design needs it: the optimised runs
   // refold every layer at every step, and start from the optimiser's own design.
+  const ir::Graph limit = with_all_zero_windows(g);
   json baseline = optimised.design;
-  if (config_.headroom) baseline = hardware_.add_headroom(baseline, g, with_all_zero_windows(g)).design;
+  if (config_.headroom) baseline = hardware_.add_headroom(baseline, g, limit).design;
   Measured fixed = hardware_.evaluate(baseline, g);
   state.baseline_design = baseline;
   state.baseline_throughput = fixed.throughput;
   state.baseline_resources = fixed.resources;
-  measure_ceiling(state, g);
+  measure_ceiling(state, limit);
   state.test_images = measurer_.test_images();
   state.calibration_images = measurer_.calibration_images();
   for (RunState& run : state.runs) {
@@ -291,7 +292,7 @@ bool ThresholdLoop::step(LoopState& state) {
   if (!state.baseline_ceiling) {
     // A checkpoint from before the ceiling existed: measure it now, from the threshold-0 profile.
     const ThresholdMap zeros = zero_thresholds();
-    measure_ceiling(state, measured_graph(zeros, calibrate(zeros)));
+    measure_ceiling(state, with_all_zero_windows(measured_graph(zeros, calibrate(zeros))));
     return true;
   }
   for (RunState& run : state.runs)

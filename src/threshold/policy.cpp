@@ -37,8 +37,8 @@ std::optional<BottleneckChoice> bottleneck_choice_from_string(std::string_view n
 
 BottleneckRule bottleneck_rule(BottleneckChoice choice, bool sparse_only, bool fixed_design, double band,
                                bool through_residual) {
-  return {sparse_only, choice != BottleneckChoice::slowest, choice == BottleneckChoice::interval && fixed_design,
-          band, through_residual};
+  const bool ours = choice != BottleneckChoice::slowest;
+  return {sparse_only, ours, choice == BottleneckChoice::interval && fixed_design, band, through_residual, ours};
 }
 
 namespace {
@@ -123,16 +123,27 @@ std::vector<std::string> slowest_sensitive_layers(const ir::Graph& graph, const 
   auto slower = [](const LayerLatency* a, const LayerLatency* b) {
     return a->latency > b->latency || (a->latency == b->latency && a->layer < b->layer);
   };
+  auto more_traffic = [](const LayerLatency* a, const LayerLatency* b) {
+    return a->weight_bits > b->weight_bits || (a->weight_bits == b->weight_bits && a->layer < b->layer);
+  };
   std::vector<std::string> slowest;
-  for (const auto& partition : partitions) {
+  for (const PartitionLatency& partition : partitions) {
+    const std::vector<LayerLatency>& layers = partition.layers;
     std::vector<const LayerLatency*> candidates;
-    for (const LayerLatency& node : partition)
+    for (const LayerLatency& node : layers)
       if (candidate(node)) candidates.push_back(&node);
     if (candidates.empty()) continue;
+    if (rule.memory_aware && partition.memory_bound) {
+      const LayerLatency* heaviest = *std::min_element(candidates.begin(), candidates.end(), more_traffic);
+      if (heaviest->weight_bits > 0) {
+        slowest.push_back(heaviest->layer);
+        continue;
+      }
+    }
     std::sort(candidates.begin(), candidates.end(), slower);
     const LayerLatency& best = *candidates.front();
     if (rule.exact_interval &&
-        std::any_of(partition.begin(), partition.end(),
+        std::any_of(layers.begin(), layers.end(),
                     [&](const LayerLatency& node) { return !candidate(node) && node.latency >= best.latency; }))
       continue;
     for (const LayerLatency* node : candidates)

@@ -57,11 +57,12 @@ Policy policy_from(const JsonFields& f, const std::string& key) {
 
 json layers_json(const PartitionLatencies& parts) {
   json out = json::array();
-  for (const auto& part : parts) {
-    json p = json::array();
-    for (const auto& l : part)
-      p.push_back({{"layer", l.layer}, {"latency", l.latency}, {"sparse", l.sparse}, {"floor", l.floor}});
-    out.push_back(std::move(p));
+  for (const PartitionLatency& part : parts) {
+    json layers = json::array();
+    for (const LayerLatency& l : part.layers)
+      layers.push_back({{"layer", l.layer}, {"latency", l.latency}, {"sparse", l.sparse}, {"floor", l.floor},
+                        {"weight_bits", l.weight_bits}});
+    out.push_back({{"layers", std::move(layers)}, {"memory_bound", part.memory_bound}});
   }
   return out;
 }
@@ -70,12 +71,23 @@ PartitionLatencies layers_from(const json& j, const std::string& where) {
   if (!j.is_array()) throw InputError(where, "expected an array of partitions");
   PartitionLatencies parts;
   for (std::size_t i = 0; i < j.size(); ++i) {
-    if (!j[i].is_array()) throw InputError(json_path(where, i), "expected an array of layers");
-    std::vector<LayerLatency> part;
-    for (std::size_t k = 0; k < j[i].size(); ++k) {
-      JsonFields f(j[i][k], where, json_path(json_path("", i), k));
-      f.allow_only({"layer", "latency", "sparse", "floor"});
-      part.push_back({f.string("layer"), f.number("latency"), f.boolean("sparse", false), f.number("floor", 0.0)});
+    const std::string at = json_path("", i);
+    PartitionLatency part;
+    std::string layers_at = at;
+    const json* layers = &j[i];  // checkpoints before the memory-bound flag: a bare array of layers
+    if (j[i].is_object()) {
+      layers_at = json_path(at, "layers");
+      JsonFields pf(j[i], where, at);
+      pf.allow_only({"layers", "memory_bound"});
+      part.memory_bound = pf.boolean("memory_bound", false);
+      layers = &pf.raw("layers");
+    }
+    if (!layers->is_array()) throw InputError(where + layers_at, "expected an array of layers");
+    for (std::size_t k = 0; k < layers->size(); ++k) {
+      JsonFields f((*layers)[k], where, json_path(layers_at, k));
+      f.allow_only({"layer", "latency", "sparse", "floor", "weight_bits"});
+      part.layers.push_back({f.string("layer"), f.number("latency"), f.boolean("sparse", false),
+                             f.number("floor", 0.0), f.number("weight_bits", 0.0)});
     }
     parts.push_back(std::move(part));
   }

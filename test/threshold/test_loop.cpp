@@ -119,7 +119,7 @@ TEST_CASE("a partition that memory bandwidth slows is bound by it at the ceiling
   struct SlowMemory : WorldHardware {
     Measured evaluate(const nlohmann::json& design, const ir::Graph& g) override {
       Measured m = WorldHardware::evaluate(design, g);
-      m.bandwidth_bound = {false, true};
+      m.layers.at(1).memory_bound = true;
       return m;
     }
   };
@@ -371,6 +371,26 @@ TEST_CASE("the same inputs give byte-identical outputs, and a resumed run ends i
     CHECK(s.done());
     CHECK(to_json(s).dump() == to_json(a).dump());
   }
+
+  // The steering design's memory-bound flags and weight traffic survive a checkpoint; a checkpoint from
+  // before them (each partition a bare array of layers) reads as compute-bound without weight traffic.
+  LoopState steered = a;
+  steered.runs.at(0).guide_layers = {{{{"c2", 900, true, 100, 4096}, {"c3", 800, true, 100}}, true},
+                                     {{{"fc", 300, true, 10}}}};
+  const nlohmann::json saved = to_json(steered);
+  CHECK(loop_state_from_json(saved, "checkpoint.json").runs.at(0).guide_layers == steered.runs.at(0).guide_layers);
+  nlohmann::json old = saved;
+  nlohmann::json& guide = old["runs"][0]["guide_layers"];
+  for (nlohmann::json& part : guide) {
+    nlohmann::json layers = part["layers"];
+    for (nlohmann::json& l : layers) l.erase("weight_bits");
+    part = layers;
+  }
+  const PartitionLatencies read = loop_state_from_json(old, "checkpoint.json").runs.at(0).guide_layers;
+  REQUIRE(read.size() == 2);
+  CHECK_FALSE(read[0].memory_bound);
+  CHECK(read[0].layers.at(0).weight_bits == 0.0);
+  CHECK(read[0].layers.at(1) == steered.runs.at(0).guide_layers[0].layers.at(1));
 }
 
 TEST_CASE("runs that meet the same thresholds share one calibration profile", "[threshold]") {

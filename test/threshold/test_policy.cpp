@@ -89,7 +89,7 @@ TEST_CASE("residual reach adds the ReLUs behind both branches of a block's outpu
 
   BottleneckRule rule;
   rule.through_residual = true;
-  const PartitionLatencies design = {{{"c4", 900, true, 100}, {"c5", 800, true, 100}, {"fc", 10, true, 1}}};
+  const PartitionLatencies design = {{{{"c4", 900, true, 100}, {"c5", 800, true, 100}, {"fc", 10, true, 1}}}};
   CHECK(relus_to_raise(Policy::latency_aware, n.g, design, {}) == Names{"r3"});
   CHECK(relus_to_raise(Policy::latency_aware, n.g, design, rule) == Names{"r1", "r2", "r3"});
   CHECK(relus_to_raise(Policy::latency_aware, n.g, design, rule, {"r3"}) == Names{"r1", "r2"});
@@ -124,24 +124,24 @@ TEST_CASE("latency-aware policy raises the ReLUs behind each partition's slowest
   // c1 is the slowest layer of partition 0 but no threshold changes its input: c2 is the bottleneck.
   // In partition 1, c4 and sc tie (the smaller name wins); the hardware-only squeeze is ignored.
   PartitionLatencies parts = {
-      {{"c1", 1000, true}, {"c2", 500, true}, {"c3", 400, true}, {"add1", 900, false}},
-      {{"c4", 300, true}, {"sc", 300, true}, {"c5", 200, true}, {"r3_squeeze_c4", 9999, false}, {"fc", 10, true}},
+      {{{"c1", 1000, true}, {"c2", 500, true}, {"c3", 400, true}, {"add1", 900, false}}},
+      {{{"c4", 300, true}, {"sc", 300, true}, {"c5", 200, true}, {"r3_squeeze_c4", 9999, false}, {"fc", 10, true}}},
   };
   CHECK(slowest_sensitive_layers(n.g, parts) == Names{"c2", "c4"});
   CHECK(relus_to_raise(Policy::latency_aware, n.g, parts) == Names{"r1", "r3"});
 
   // A layer that the design runs dense has no sparsity information: the next slowest sparse one rises.
-  parts[0][1].sparse = false;
+  parts[0].layers[1].sparse = false;
   CHECK(slowest_sensitive_layers(n.g, parts) == Names{"c3", "c4"});
   CHECK(relus_to_raise(Policy::latency_aware, n.g, parts) == Names{"r2", "r3"});
   CHECK(slowest_sensitive_layers(n.g, parts, {/*sparse_only=*/false}) == Names{"c2", "c4"});
 
   // Two partitions whose bottlenecks share a ReLU raise it once.
-  PartitionLatencies shared = {{{"c4", 10, true}}, {{"sc", 10, true}}, {{"c1", 50, true}}};
+  PartitionLatencies shared = {{{{"c4", 10, true}}}, {{{"sc", 10, true}}}, {{{"c1", 50, true}}}};
   CHECK(relus_to_raise(Policy::latency_aware, n.g, shared) == Names{"r3"});
 
   // The classifier through global pooling and flatten.
-  PartitionLatencies tail = {{{"fc", 7, true}, {"c5", 6, true}}};
+  PartitionLatencies tail = {{{{"fc", 7, true}, {"c5", 6, true}}}};
   CHECK(relus_to_raise(Policy::latency_aware, n.g, tail) == Names{"r5"});
 
   // Uniform ignores the hardware.
@@ -153,11 +153,12 @@ TEST_CASE("latency-aware bottlenecks skip layers at their floor and blocked fixe
   // {layer, latency, sparse, floor}: c2 already streams at its floor; c1 (dense, fed by the image) is
   // the slowest layer of partition 0 and no threshold can shorten it.
   PartitionLatencies parts = {
-      {{"c1", 1000, false, 1000}, {"c2", 800, true, 800}, {"c3", 700, true, 300}},
-      {{"c4", 600, true, 200}, {"sc", 600, true, 600}, {"c5", 500, true, 100}},
-      {{"c4", 600, true, 200}, {"c5", 500, true, 100}, {"fc", 300, false, 300}},
+      {{{"c1", 1000, false, 1000}, {"c2", 800, true, 800}, {"c3", 700, true, 300}}},
+      {{{"c4", 600, true, 200}, {"sc", 600, true, 600}, {"c5", 500, true, 100}}},
+      {{{"c4", 600, true, 200}, {"c5", 500, true, 100}, {"fc", 300, false, 300}}},
   };
-  const BottleneckRule ours{true, true, false}, fixed{true, true, true}, upstream{true, false, false};
+  const BottleneckRule ours{true, true, false, 0.0, false, true}, fixed{true, true, true, 0.0, false, true},
+      upstream{true, false, false};
   CHECK(slowest_sensitive_layers(n.g, parts, ours) == Names{"c3", "c4", "c4"});
   CHECK(relus_to_raise(Policy::latency_aware, n.g, parts, ours) == Names{"r2", "r3"});
   // On a fixed design, partition 0's interval is c1's and partition 1's is sc's (600 = its floor, tying
@@ -180,7 +181,7 @@ TEST_CASE("latency-aware bottlenecks skip layers at their floor and blocked fixe
   // The config's choices map onto these rules; only `interval` treats a fixed design differently.
   auto same = [](const BottleneckRule& a, const BottleneckRule& b) {
     return a.sparse_only == b.sparse_only && a.above_floor == b.above_floor && a.exact_interval == b.exact_interval &&
-           a.band == b.band;
+           a.band == b.band && a.memory_aware == b.memory_aware;
   };
   for (bool fixed_design : {false, true}) {
     CHECK(same(bottleneck_rule(BottleneckChoice::relievable, true, fixed_design, 0), ours));
@@ -188,8 +189,36 @@ TEST_CASE("latency-aware bottlenecks skip layers at their floor and blocked fixe
     CHECK(same(bottleneck_rule(BottleneckChoice::interval, true, fixed_design, 0), fixed_design ? fixed : ours));
   }
   // Nothing relievable anywhere: the policy raises nothing (the loop then stops).
-  PartitionLatencies stuck = {{{"c2", 800, true, 800}, {"c3", 700, true, 700}}};
+  PartitionLatencies stuck = {{{{"c2", 800, true, 800}, {"c3", 700, true, 700}}}};
   CHECK(relus_to_raise(Policy::latency_aware, n.g, stuck, ours).empty());
+}
+
+TEST_CASE("in a memory-bound partition latency-aware relieves the layer streaming the most weights", "[threshold]") {
+  Net n;
+  // {layer, latency, sparse, floor, weight bits per image}. Partition 0 is memory-bound: c2 is the
+  // slowest but keeps its weights on chip; c5 streams more weight bits than sc, c3 streams none.
+  PartitionLatencies parts = {
+      {{{"c2", 900, true, 100}, {"c3", 800, true, 100}, {"sc", 500, true, 100, 4000}, {"c5", 400, true, 100, 6000}},
+       true},
+      {{{"c4", 700, true, 100}, {"fc", 300, true, 10, 9000}}},
+  };
+  const BottleneckRule ours = bottleneck_rule(BottleneckChoice::relievable, true, true, 0);
+  CHECK(ours.memory_aware);
+  CHECK(slowest_sensitive_layers(n.g, parts, ours) == Names{"c5", "c4"});  // partition 1: compute-bound
+  CHECK(relus_to_raise(Policy::latency_aware, n.g, parts, ours) == Names{"r3", "r4"});
+  // Upstream's rule ignores the memory: c2 is partition 0's slowest sparse layer.
+  CHECK(slowest_sensitive_layers(n.g, parts, bottleneck_rule(BottleneckChoice::slowest, true, true, 0)) ==
+        Names{"c2", "c4"});
+  // c5 at its floor cannot stream less: sc is next. With r3 and r4 frozen (sc's, c4's and c5's ReLUs) no
+  // candidate streams weights in partition 0 and its slowest relievable layer is taken; partition 1's is fc.
+  parts[0].layers[3].latency = 100;
+  CHECK(slowest_sensitive_layers(n.g, parts, ours) == Names{"sc", "c4"});
+  CHECK(slowest_sensitive_layers(n.g, parts, ours, {"r3", "r4"}) == Names{"c2", "fc"});
+  // A band does not widen the memory's choice.
+  BottleneckRule banded = ours;
+  banded.band = 0.5;
+  CHECK(slowest_sensitive_layers(n.g, parts, banded)[0] == "sc");
+  CHECK(slowest_sensitive_layers(n.g, parts, banded).size() == 2);
 }
 
 TEST_CASE("raising accumulates, caps, never lowers, and keeps decimal steps exact", "[threshold]") {
@@ -218,11 +247,11 @@ TEST_CASE("thresholds never fall along any sequence of raises", "[threshold]") {
   Net n;
   ThresholdMap t;
   for (const auto& r : relu_names(n.g)) t[r] = 0.0;
-  PartitionLatencies parts = {{{"c2", 5, true}, {"c3", 4, true}}, {{"c4", 3, true}, {"c5", 2, true}}};
+  PartitionLatencies parts = {{{{"c2", 5, true}, {"c3", 4, true}}}, {{{"c4", 3, true}, {"c5", 2, true}}}};
   for (int i = 0; i < 20; ++i) {
     // Rotate which layer is slowest, as re-measured histograms would.
-    parts[0][i % 2].latency += 3;
-    parts[1][(i / 2) % 2].latency += 3;
+    parts[0].layers[i % 2].latency += 3;
+    parts[1].layers[(i / 2) % 2].latency += 3;
     double step = i < 10 ? 0.02 : 0.01;
     ThresholdMap next = raise(t, relus_to_raise(Policy::latency_aware, n.g, parts), {step, true, 1.0});
     for (const auto& [name, value] : t) CHECK(next.at(name) >= value);

@@ -174,7 +174,7 @@ class WorldHardware : public Hardware {
         layers.push_back({name, latency, sparse});
         slowest = std::max(slowest, latency);
       }
-      m.layers.push_back(layers);
+      m.layers.push_back({layers});
       cycles += slowest;
     }
     m.throughput = design["speed"].get<double>() * 1e6 / cycles;

@@ -58,9 +58,9 @@ struct ThresholdConfig {
   bool bottleneck_residual = false;
   double max_threshold = 8.0;       // no threshold rises past this (an absolute activation value)
   // Ours: refold the threshold-0 design's layers that would hold its interval with every threshold at
-  // +inf and can get faster without more multipliers (ReLU, fork, add and pooling layers wider; a conv
-  // re-split or sparse; dse/headroom.hpp). The baseline hardware keeps its threshold-0 throughput (to 0.1 %) and
-  // spends LUTs so that thresholds can speed it up past the rate the optimiser folded those layers for.
+  // +inf (ReLU, fork, add and pooling layers wider; a conv re-split or sparse, or given spare multipliers
+  // if neither helps; dse/headroom.hpp). The baseline hardware keeps its threshold-0 throughput (to 0.1 %)
+  // and spends LUTs so that thresholds can speed it up past the rate the optimiser folded those layers for.
   // false = the optimiser's design as it is.
   bool headroom = true;
   std::string numerics = "fixed";   // "fixed", "fixed:W.F" or "float" (engine::Numerics::parse)

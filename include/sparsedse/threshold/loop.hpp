@@ -52,8 +52,7 @@ struct Measured {
   double throughput = 0.0;      // images per second
   double latency_s = 0.0;       // seconds per batch
   ResourceUse resources;
-  PartitionLatencies layers;    // per partition: layer latencies and sparse flags (latency-aware policy)
-  std::vector<bool> bandwidth_bound;  // per partition: memory bandwidth, not a layer, sets its rate (empty: none)
+  PartitionLatencies layers;    // per partition: layer latencies, sparse flags, memory-bound (latency-aware policy)
   bool feasible = true;
 };
 
@@ -182,7 +181,7 @@ class ThresholdLoop {
  private:
   ThresholdMap zero_thresholds() const;  // every ReLU at 0
   void start(LoopState& state);
-  void measure_ceiling(LoopState& state, const ir::Graph& zero_thresholds_graph);
+  void measure_ceiling(LoopState& state, const ir::Graph& limit);  // limit: with_all_zero_windows(thresholds 0)
   bool advance(LoopState& state, RunState& run);  // false: the run ended without a new record
   const sparsity::ProfileResult& calibrate(const ThresholdMap& thresholds);
   double test_top1(const ThresholdMap& thresholds);

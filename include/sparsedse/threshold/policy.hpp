@@ -41,9 +41,19 @@ struct LayerLatency {
   // The latency it would have if every input window were all zeros: the part (input streaming,
   // pipeline) no threshold can remove. Equal to `latency` for a dense layer. 0 = unknown.
   double floor = 0.0;
+  // Off-chip weight bits it streams per image (model.md §4.6: stream_bw · latency, so a layer that gets
+  // faster streams fewer); 0 = its weights stay on chip.
+  double weight_bits = 0.0;
   bool operator==(const LayerLatency&) const = default;
 };
-using PartitionLatencies = std::vector<std::vector<LayerLatency>>;  // one list per partition
+
+// One partition of a hardware design as the latency-aware policy sees it.
+struct PartitionLatency {
+  std::vector<LayerLatency> layers;
+  bool memory_bound = false;  // off-chip bandwidth, not a layer, sets its rate (slow-down factor > 1)
+  bool operator==(const PartitionLatency&) const = default;
+};
+using PartitionLatencies = std::vector<PartitionLatency>;
 
 // How the latency-aware policy picks a partition's bottleneck.
 struct BottleneckRule {
@@ -62,13 +72,18 @@ struct BottleneckRule {
   // Ours, optional: relieve a bottleneck fed by a residual block's output ReLU through the block's
   // branches too (feeding_relus `through_residual`). false = the nearest ReLUs alone (§8.3).
   bool through_residual = false;
+  // Ours: in a partition whose rate memory bandwidth sets, the bottleneck is the candidate streaming the
+  // most weight bits per image (its traffic falls with its latency), not the slowest layer, which would
+  // not speed the partition up. Without such a candidate the slowest layer is taken as usual.
+  bool memory_aware = false;
 };
 
 // Which BottleneckRule the latency-aware policy uses (threshold config key "bottleneck").
 enum class BottleneckChoice {
-  relievable,  // ours, default: the slowest layer a threshold can still speed up (above its floor)
-  interval,    // ours: the same, but on a fixed design only while such a layer holds the interval
-  slowest,     // upstream (§8.3): the slowest layer with sparsity information, floors ignored
+  relievable,  // ours, default: the slowest layer a threshold can still speed up (above its floor); in a
+               // memory-bound partition, the one streaming the most weights (BottleneckRule::memory_aware)
+  interval,    // ours: the same, but on a fixed design only while such a layer (or the memory) holds the interval
+  slowest,     // upstream (§8.3): the slowest layer with sparsity information, floors and memory ignored
 };
 std::string_view to_string(BottleneckChoice choice);
 std::optional<BottleneckChoice> bottleneck_choice_from_string(std::string_view name);
@@ -86,9 +101,11 @@ bool threshold_sensitive(const ir::Graph& graph, ir::Vertex layer, const FrozenR
                          bool through_residual = false);
 
 // The bottleneck a threshold can relieve in each partition: among the threshold-sensitive layers that
-// pass `rule`, the one with the largest latency; ties go to the smaller name. A partition without such
-// a layer (or blocked by `exact_interval`) contributes nothing. Per contributing partition its slowest
-// layer, then (with `rule.band`) the other candidates within the band, slowest first.
+// pass `rule`, the one with the largest latency (with `rule.memory_aware`, in a memory-bound partition,
+// the one streaming the most weight bits, if any streams); ties go to the smaller name. A partition
+// without such a layer (or blocked by `exact_interval`) contributes nothing. Per contributing partition
+// its bottleneck, then (with `rule.band`, not for the memory) the other candidates within the band,
+// slowest first.
 std::vector<std::string> slowest_sensitive_layers(const ir::Graph& graph, const PartitionLatencies& partitions,
                                                   const BottleneckRule& rule = {}, const FrozenRelus& frozen = {});
 
