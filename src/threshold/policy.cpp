@@ -38,7 +38,8 @@ std::optional<BottleneckChoice> bottleneck_choice_from_string(std::string_view n
 BottleneckRule bottleneck_rule(BottleneckChoice choice, bool sparse_only, bool fixed_design, double band,
                                bool through_residual) {
   const bool ours = choice != BottleneckChoice::slowest;
-  return {sparse_only, ours, choice == BottleneckChoice::interval && fixed_design, band, through_residual, ours};
+  return {sparse_only, ours, choice == BottleneckChoice::interval && fixed_design, band, through_residual,
+          ours && fixed_design};
 }
 
 namespace {

@@ -157,8 +157,7 @@ TEST_CASE("latency-aware bottlenecks skip layers at their floor and blocked fixe
       {{{"c4", 600, true, 200}, {"sc", 600, true, 600}, {"c5", 500, true, 100}}},
       {{{"c4", 600, true, 200}, {"c5", 500, true, 100}, {"fc", 300, false, 300}}},
   };
-  const BottleneckRule ours{true, true, false, 0.0, false, true}, fixed{true, true, true, 0.0, false, true},
-      upstream{true, false, false};
+  const BottleneckRule ours{true, true, false}, fixed{true, true, true, 0.0, false, true}, upstream{true, false, false};
   CHECK(slowest_sensitive_layers(n.g, parts, ours) == Names{"c3", "c4", "c4"});
   CHECK(relus_to_raise(Policy::latency_aware, n.g, parts, ours) == Names{"r2", "r3"});
   // On a fixed design, partition 0's interval is c1's and partition 1's is sc's (600 = its floor, tying
@@ -184,7 +183,9 @@ TEST_CASE("latency-aware bottlenecks skip layers at their floor and blocked fixe
            a.band == b.band && a.memory_aware == b.memory_aware;
   };
   for (bool fixed_design : {false, true}) {
-    CHECK(same(bottleneck_rule(BottleneckChoice::relievable, true, fixed_design, 0), ours));
+    BottleneckRule relievable = ours;
+    relievable.memory_aware = fixed_design;
+    CHECK(same(bottleneck_rule(BottleneckChoice::relievable, true, fixed_design, 0), relievable));
     CHECK(same(bottleneck_rule(BottleneckChoice::slowest, true, fixed_design, 0), upstream));
     CHECK(same(bottleneck_rule(BottleneckChoice::interval, true, fixed_design, 0), fixed_design ? fixed : ours));
   }
@@ -193,7 +194,8 @@ TEST_CASE("latency-aware bottlenecks skip layers at their floor and blocked fixe
   CHECK(relus_to_raise(Policy::latency_aware, n.g, stuck, ours).empty());
 }
 
-TEST_CASE("in a memory-bound partition latency-aware relieves the layer streaming the most weights", "[threshold]") {
+TEST_CASE("in a fixed design's memory-bound partition latency-aware relieves the layer streaming the most weights",
+          "[threshold]") {
   Net n;
   // {layer, latency, sparse, floor, weight bits per image}. Partition 0 is memory-bound: c2 is the
   // slowest but keeps its weights on chip; c5 streams more weight bits than sc, c3 streams none.
@@ -202,9 +204,12 @@ TEST_CASE("in a memory-bound partition latency-aware relieves the layer streamin
        true},
       {{{"c4", 700, true, 100}, {"fc", 300, true, 10, 9000}}},
   };
-  const BottleneckRule ours = bottleneck_rule(BottleneckChoice::relievable, true, true, 0);
+  const BottleneckRule ours = bottleneck_rule(BottleneckChoice::relievable, true, /*fixed_design=*/true, 0);
   CHECK(ours.memory_aware);
   CHECK(slowest_sensitive_layers(n.g, parts, ours) == Names{"c5", "c4"});  // partition 1: compute-bound
+  // A re-optimised design moves its weights at every step: its slowest layer stays the guide.
+  CHECK(slowest_sensitive_layers(n.g, parts, bottleneck_rule(BottleneckChoice::relievable, true, false, 0)) ==
+        Names{"c2", "c4"});
   CHECK(relus_to_raise(Policy::latency_aware, n.g, parts, ours) == Names{"r3", "r4"});
   // Upstream's rule ignores the memory: c2 is partition 0's slowest sparse layer.
   CHECK(slowest_sensitive_layers(n.g, parts, bottleneck_rule(BottleneckChoice::slowest, true, true, 0)) ==

@@ -72,16 +72,18 @@ struct BottleneckRule {
   // Ours, optional: relieve a bottleneck fed by a residual block's output ReLU through the block's
   // branches too (feeding_relus `through_residual`). false = the nearest ReLUs alone (§8.3).
   bool through_residual = false;
-  // Ours: in a partition whose rate memory bandwidth sets, the bottleneck is the candidate streaming the
-  // most weight bits per image (its traffic falls with its latency), not the slowest layer, which would
-  // not speed the partition up. Without such a candidate the slowest layer is taken as usual.
+  // Ours, for a fixed design: in a partition whose rate memory bandwidth sets, the bottleneck is the
+  // candidate streaming the most weight bits per image (its traffic falls with its latency), not the
+  // slowest layer, which would not speed the partition up. Without such a candidate the slowest layer is
+  // taken as usual. A re-optimised design moves weights on and off chip at every step, so the loop enables
+  // it only for the baseline-hardware run (on ResNet-18 it spent the optimised run's budget on the stem).
   bool memory_aware = false;
 };
 
 // Which BottleneckRule the latency-aware policy uses (threshold config key "bottleneck").
 enum class BottleneckChoice {
-  relievable,  // ours, default: the slowest layer a threshold can still speed up (above its floor); in a
-               // memory-bound partition, the one streaming the most weights (BottleneckRule::memory_aware)
+  relievable,  // ours, default: the slowest layer a threshold can still speed up (above its floor); on a
+               // fixed design's memory-bound partition, the one streaming the most weights (memory_aware)
   interval,    // ours: the same, but on a fixed design only while such a layer (or the memory) holds the interval
   slowest,     // upstream (§8.3): the slowest layer with sparsity information, floors and memory ignored
 };
