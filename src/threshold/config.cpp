@@ -46,7 +46,9 @@ ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std:
       *bottleneck_choice_from_string(f.choice("bottleneck", {"relievable", "interval", "slowest"}, "relievable"));
   c.bottleneck_band = f.number("bottleneck_band", c.bottleneck_band);
   if (!(c.bottleneck_band >= 0 && c.bottleneck_band < 1)) f.fail("bottleneck_band", "a fraction in [0, 1)");
-  c.bottleneck_residual = f.choice("bottleneck_reach", {"nearest", "residual"}, "nearest") == "residual";
+  c.bottleneck_reach =
+      *reach_from_string(f.choice("bottleneck_reach", {"nearest", "residual", "residual-when-frozen"},
+                                  std::string(to_string(c.bottleneck_reach))));
   c.max_threshold = f.positive("max_threshold", c.max_threshold);
   c.headroom = f.boolean("headroom", c.headroom);
   if (c.step > c.max_threshold) f.fail("step", "a step no larger than max_threshold");
@@ -79,7 +81,7 @@ nlohmann::json to_json(const ThresholdConfig& c) {
           {"sparse_only", c.sparse_only},
           {"bottleneck", to_string(c.bottleneck)},
           {"bottleneck_band", c.bottleneck_band},
-          {"bottleneck_reach", c.bottleneck_residual ? "residual" : "nearest"},
+          {"bottleneck_reach", to_string(c.bottleneck_reach)},
           {"max_threshold", c.max_threshold},
           {"headroom", c.headroom},
           {"numerics", c.numerics},

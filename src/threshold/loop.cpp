@@ -206,7 +206,7 @@ bool ThresholdLoop::advance(LoopState& state, RunState& run) {
   const std::size_t run_index = std::size_t(&run - state.runs.data());
   const BottleneckRule rule =
       bottleneck_rule(config_.bottleneck, config_.sparse_only, run.guide == Guide::baseline, config_.bottleneck_band,
-                      config_.bottleneck_residual);
+                      config_.bottleneck_reach);
   FrozenRelus frozen;
   for (const auto& [relu, step] : run.steps)
     if (step == 0.0) frozen.insert(relu);

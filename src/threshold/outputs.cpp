@@ -210,6 +210,12 @@ std::string report_markdown(const LoopState& state, const RunInfo& info, const s
                  "interval (rule `interval`)"
                : "the slowest layer with sparsity information (rule `slowest`, model.md §8.3)");
     if (c.bottleneck_band > 0) md << ", and every such layer within " << exact(100 * c.bottleneck_band) << " % of it";
+    md << "; relieved by "
+       << (c.bottleneck_reach == Reach::nearest ? "its nearest ReLUs (reach `nearest`)"
+           : c.bottleneck_reach == Reach::residual
+               ? "its nearest ReLUs and, behind a residual block's output ReLU, the block's branch ReLUs (reach `residual`)"
+               : "its nearest ReLUs, or the residual block's branch ReLUs once those are frozen (reach "
+                 "`residual-when-frozen`)");
     md << ".\n";
   }
   md << "- Threshold-0 design (\"baseline hardware\"): " << fixed(state.baseline_throughput, 1) << " img/s, top-1 "

@@ -35,11 +35,25 @@ std::optional<BottleneckChoice> bottleneck_choice_from_string(std::string_view n
   return std::nullopt;
 }
 
+std::string_view to_string(Reach reach) {
+  switch (reach) {
+    case Reach::nearest: return "nearest";
+    case Reach::residual: return "residual";
+    case Reach::residual_when_frozen: return "residual-when-frozen";
+  }
+  return "?";
+}
+
+std::optional<Reach> reach_from_string(std::string_view name) {
+  for (Reach r : {Reach::nearest, Reach::residual, Reach::residual_when_frozen})
+    if (name == to_string(r)) return r;
+  return std::nullopt;
+}
+
 BottleneckRule bottleneck_rule(BottleneckChoice choice, bool sparse_only, bool fixed_design, double band,
-                               bool through_residual) {
+                               Reach reach) {
   const bool ours = choice != BottleneckChoice::slowest;
-  return {sparse_only, ours, choice == BottleneckChoice::interval && fixed_design, band, through_residual,
-          ours && fixed_design};
+  return {sparse_only, ours, choice == BottleneckChoice::interval && fixed_design, band, reach, ours && fixed_design};
 }
 
 namespace {
@@ -107,10 +121,20 @@ std::vector<std::string> feeding_relus(const ir::Graph& graph, ir::Vertex layer,
   return {relus.begin(), relus.end()};
 }
 
-bool threshold_sensitive(const ir::Graph& graph, ir::Vertex layer, const FrozenRelus& frozen, bool through_residual) {
-  if (!graph.layer(layer).is_weighted()) return false;
-  const std::vector<std::string> relus = feeding_relus(graph, layer, through_residual);
-  return std::any_of(relus.begin(), relus.end(), [&](const std::string& r) { return !frozen.count(r); });
+std::vector<std::string> relieving_relus(const ir::Graph& graph, ir::Vertex layer, Reach reach,
+                                         const FrozenRelus& frozen) {
+  auto unfrozen = [&](bool through_residual) {
+    std::vector<std::string> relus = feeding_relus(graph, layer, through_residual);
+    std::erase_if(relus, [&](const std::string& r) { return frozen.count(r) > 0; });
+    return relus;
+  };
+  std::vector<std::string> relus = unfrozen(reach == Reach::residual);
+  if (relus.empty() && reach == Reach::residual_when_frozen) relus = unfrozen(true);
+  return relus;
+}
+
+bool threshold_sensitive(const ir::Graph& graph, ir::Vertex layer, const FrozenRelus& frozen, Reach reach) {
+  return graph.layer(layer).is_weighted() && !relieving_relus(graph, layer, reach, frozen).empty();
 }
 
 std::vector<std::string> slowest_sensitive_layers(const ir::Graph& graph, const PartitionLatencies& partitions,
@@ -119,7 +143,7 @@ std::vector<std::string> slowest_sensitive_layers(const ir::Graph& graph, const 
     if (!graph.contains(node.layer)) return false;  // Squeeze adapters and other hardware-only layers
     if (rule.sparse_only && !node.sparse) return false;
     if (rule.above_floor && node.latency <= node.floor) return false;
-    return threshold_sensitive(graph, graph.vertex(node.layer), frozen, rule.through_residual);
+    return threshold_sensitive(graph, graph.vertex(node.layer), frozen, rule.reach);
   };
   auto slower = [](const LayerLatency* a, const LayerLatency* b) {
     return a->latency > b->latency || (a->latency == b->latency && a->layer < b->layer);
@@ -169,7 +193,7 @@ std::vector<std::string> relus_to_raise(Policy policy, const ir::Graph& graph, c
     for (std::string& r : relu_names(graph)) relus.insert(std::move(r));
   } else {
     for (const std::string& layer : slowest_sensitive_layers(graph, partitions, rule, frozen))
-      for (std::string& r : feeding_relus(graph, graph.vertex(layer), rule.through_residual)) relus.insert(std::move(r));
+      for (std::string& r : relieving_relus(graph, graph.vertex(layer), rule.reach, frozen)) relus.insert(std::move(r));
   }
   for (const std::string& r : frozen) relus.erase(r);
   return {relus.begin(), relus.end()};

@@ -116,7 +116,8 @@ TEST_CASE("threshold job on ResNet-20 / Fashion-MNIST: outputs, budget, determin
     if (exported.layer(v).kind == ir::LayerKind::Convolution) CHECK(exported.layer(v).sparsity.has_value());
 
   CHECK(read_file(a / "report.md").find("- Latency-aware bottleneck: the slowest layer a threshold can still speed up "
-                                        "(rule `relievable`).\n") != std::string::npos);
+                                        "(rule `relievable`); relieved by its nearest ReLUs, or the residual block's branch ReLUs once "
+                                        "those are frozen (reach `residual-when-frozen`).\n") != std::string::npos);
 
   nlohmann::json summary = read_json(a / "summary.json");
   CHECK(summary["numerics"] == "fixed:16.8");

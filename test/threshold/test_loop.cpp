@@ -474,10 +474,12 @@ TEST_CASE("threshold config: defaults, validation and errors naming file and key
     CHECK(to_string(r.bottleneck) == rule);
     CHECK(threshold_config_from_json(to_json(r), "t.json").bottleneck == r.bottleneck);
   }
-  CHECK_FALSE(d.bottleneck_residual);
-  const auto residual = threshold_config_from_json({{"bottleneck_reach", "residual"}}, "t.json");
-  CHECK(residual.bottleneck_residual);
-  CHECK(threshold_config_from_json(to_json(residual), "t.json").bottleneck_residual);
+  CHECK(d.bottleneck_reach == Reach::residual_when_frozen);
+  for (const char* reach : {"nearest", "residual", "residual-when-frozen"}) {
+    const auto r = threshold_config_from_json({{"bottleneck_reach", reach}}, "t.json");
+    CHECK(to_string(r.bottleneck_reach) == reach);
+    CHECK(threshold_config_from_json(to_json(r), "t.json").bottleneck_reach == r.bottleneck_reach);
+  }
   CHECK(d.headroom);
   const auto bare = threshold_config_from_json({{"headroom", false}}, "t.json");
   CHECK_FALSE(bare.headroom);

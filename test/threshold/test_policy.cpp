@@ -84,15 +84,43 @@ TEST_CASE("residual reach adds the ReLUs behind both branches of a block's outpu
   CHECK(residual("fc") == Names{"r3", "r4", "r5"});
   // A bottleneck whose own ReLU is frozen stays relievable through its block's branches.
   CHECK_FALSE(threshold_sensitive(n.g, n.g.vertex("c4"), {"r3"}));
-  CHECK(threshold_sensitive(n.g, n.g.vertex("c4"), {"r3"}, true));
-  CHECK_FALSE(threshold_sensitive(n.g, n.g.vertex("c4"), {"r1", "r2", "r3"}, true));
+  CHECK(threshold_sensitive(n.g, n.g.vertex("c4"), {"r3"}, Reach::residual));
+  CHECK_FALSE(threshold_sensitive(n.g, n.g.vertex("c4"), {"r1", "r2", "r3"}, Reach::residual));
 
   BottleneckRule rule;
-  rule.through_residual = true;
+  rule.reach = Reach::residual;
   const PartitionLatencies design = {{{{"c4", 900, true, 100}, {"c5", 800, true, 100}, {"fc", 10, true, 1}}}};
   CHECK(relus_to_raise(Policy::latency_aware, n.g, design, {}) == Names{"r3"});
   CHECK(relus_to_raise(Policy::latency_aware, n.g, design, rule) == Names{"r1", "r2", "r3"});
   CHECK(relus_to_raise(Policy::latency_aware, n.g, design, rule, {"r3"}) == Names{"r1", "r2"});
+}
+
+TEST_CASE("residual-when-frozen reach takes a block's branches only once its output ReLU is frozen", "[threshold]") {
+  Net n;
+  auto relieving = [&](const std::string& layer, const FrozenRelus& frozen) {
+    return relieving_relus(n.g, n.g.vertex(layer), Reach::residual_when_frozen, frozen);
+  };
+  // While r3 can rise it alone relieves c4 (as nearest); frozen, the block's branches take over.
+  CHECK(relieving("c4", {}) == Names{"r3"});
+  CHECK(relieving("c4", {"r3"}) == Names{"r1", "r2"});
+  CHECK(relieving("c4", {"r3", "r2"}) == Names{"r1"});
+  CHECK(relieving("c4", {"r1", "r2", "r3"}).empty());
+  CHECK_FALSE(threshold_sensitive(n.g, n.g.vertex("c4"), {"r1", "r2", "r3"}, Reach::residual_when_frozen));
+  // r4 rectifies a convolution: with it frozen, nothing is left for c5.
+  CHECK(relieving("c5", {"r4"}).empty());
+  CHECK_FALSE(threshold_sensitive(n.g, n.g.vertex("c5"), {"r4"}, Reach::residual_when_frozen));
+  // The other reaches on the same cases: nearest gives up, residual raises all three from the start.
+  CHECK(relieving_relus(n.g, n.g.vertex("c4"), Reach::nearest, {"r3"}).empty());
+  CHECK(relieving_relus(n.g, n.g.vertex("c4"), Reach::residual, {}) == Names{"r1", "r2", "r3"});
+
+  // In the policy: c4 (slowest) is relieved by r3; once r3 is frozen, by r1 and r2 instead of c5 taking over.
+  BottleneckRule rule;
+  rule.reach = Reach::residual_when_frozen;
+  const PartitionLatencies design = {{{{"c4", 900, true, 100}, {"c5", 800, true, 100}, {"fc", 10, true, 1}}}};
+  CHECK(relus_to_raise(Policy::latency_aware, n.g, design, rule) == Names{"r3"});
+  CHECK(relus_to_raise(Policy::latency_aware, n.g, design, rule, {"r3"}) == Names{"r1", "r2"});
+  CHECK(relus_to_raise(Policy::latency_aware, n.g, design, {}, {"r3"}) == Names{"r4"});
+  CHECK(relus_to_raise(Policy::latency_aware, n.g, design, rule, {"r1", "r2", "r3"}) == Names{"r4"});
 }
 
 TEST_CASE("feeding ReLUs of a concat and of an add without a ReLU after it", "[threshold]") {
@@ -157,7 +185,7 @@ TEST_CASE("latency-aware bottlenecks skip layers at their floor and blocked fixe
       {{{"c4", 600, true, 200}, {"sc", 600, true, 600}, {"c5", 500, true, 100}}},
       {{{"c4", 600, true, 200}, {"c5", 500, true, 100}, {"fc", 300, false, 300}}},
   };
-  const BottleneckRule ours{true, true, false}, fixed{true, true, true, 0.0, false, true}, upstream{true, false, false};
+  const BottleneckRule ours{true, true, false}, fixed{true, true, true, 0.0, Reach::nearest, true}, upstream{true, false, false};
   CHECK(slowest_sensitive_layers(n.g, parts, ours) == Names{"c3", "c4", "c4"});
   CHECK(relus_to_raise(Policy::latency_aware, n.g, parts, ours) == Names{"r2", "r3"});
   // On a fixed design, partition 0's interval is c1's and partition 1's is sc's (600 = its floor, tying

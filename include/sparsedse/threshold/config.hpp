@@ -3,7 +3,7 @@
 //   {"policy": "uniform" | "latency-aware" | "both", "hardware": "both" | "baseline" | "optimised",
 //    "step": 0.05, "refinements": 2, "budget": 1.0, "calibration": 1000, "test_images": 0, "max_iterations": 40,
 //    "accumulate": true, "sparse_only": true, "bottleneck": "relievable" | "interval" | "slowest",
-//    "bottleneck_band": 0.0, "bottleneck_reach": "nearest" | "residual", "max_threshold": 8.0, "headroom": true,
+//    "bottleneck_band": 0.0, "bottleneck_reach": "nearest" | "residual" | "residual-when-frozen", "max_threshold": 8.0, "headroom": true,
 //    "numerics": "fixed", "hist_source": "activations", "solver": "greedy" | "sa" | "rule", "anneal": true, "seed": 0}
 // Every key is optional; unknown keys are InputErrors naming the file and the key.
 #include <cstdint>
@@ -52,10 +52,11 @@ struct ThresholdConfig {
   // Latency-aware, ours: also raise the ReLUs behind every candidate within this fraction of the slowest
   // layer's latency (policy.hpp BottleneckRule::band). 0 = the slowest layer alone, as in §8.3.
   double bottleneck_band = 0.0;
-  // Latency-aware, ours: "residual" also raises the ReLUs behind both branches of the residual block
-  // whose output ReLU feeds a bottleneck (policy.hpp BottleneckRule::through_residual). false = "nearest",
-  // the ReLUs reached through forks, pools and adds alone, as in §8.3.
-  bool bottleneck_residual = false;
+  // Latency-aware: which ReLUs relieve a bottleneck (policy.hpp Reach). "nearest" (§8.3): those reached
+  // through forks, pools and adds; ours: "residual" also the ReLUs behind both branches of the residual
+  // block whose output ReLU feeds it, "residual-when-frozen" (default) those only once the nearest ones
+  // are frozen on the budget, so a bottleneck behind a frozen block output stays relievable.
+  Reach bottleneck_reach = Reach::residual_when_frozen;
   double max_threshold = 8.0;       // no threshold rises past this (an absolute activation value)
   // Ours: refold the threshold-0 design's layers that would hold its interval with every threshold at
   // +inf (ReLU, fork, add and pooling layers wider; a conv re-split or sparse, or given spare multipliers

@@ -31,6 +31,24 @@ std::optional<Policy> policy_from_string(std::string_view name);
 // raising that output ReLU alone barely sparsifies it (docs/results.md).
 std::vector<std::string> feeding_relus(const ir::Graph& graph, ir::Vertex layer, bool through_residual = false);
 
+// ReLUs that may not rise (frozen by the loop): a layer all of whose relieving ReLUs are frozen is no
+// bottleneck candidate (under `exact_interval` it then blocks its partition), and they are never raised.
+using FrozenRelus = std::set<std::string>;
+
+// Which ReLUs relieve a bottleneck (threshold config key "bottleneck_reach").
+enum class Reach {
+  nearest,              // §8.3: the nearest ReLUs (feeding_relus)
+  residual,             // ours: the nearest ReLUs and, behind a block's output ReLU, its branches' (`through_residual`)
+  residual_when_frozen, // ours: the nearest ReLUs while one of them can rise; once all are frozen, the branches'
+};
+std::string_view to_string(Reach reach);  // "nearest" | "residual" | "residual-when-frozen"
+std::optional<Reach> reach_from_string(std::string_view name);
+
+// The ReLUs that an iteration relieving `layer` raises under `reach`: its feeding ReLUs less the frozen
+// ones. Name-sorted; empty when no threshold can change the layer's input any more.
+std::vector<std::string> relieving_relus(const ir::Graph& graph, ir::Vertex layer, Reach reach,
+                                         const FrozenRelus& frozen);
+
 
 // One layer of a hardware design as the latency-aware policy sees it. Names that are not layers of
 // the graph (Squeeze adapters the hardware inserts) are ignored.
@@ -69,9 +87,8 @@ struct BottleneckRule {
   // one's (0.03 = within 3 %). In a balanced design the next-slowest layers hold the interval as soon as
   // the slowest is relieved, so raising one ReLU at a time buys almost nothing. 0 = the slowest alone (§8.3).
   double band = 0.0;
-  // Ours, optional: relieve a bottleneck fed by a residual block's output ReLU through the block's
-  // branches too (feeding_relus `through_residual`). false = the nearest ReLUs alone (§8.3).
-  bool through_residual = false;
+  // Which ReLUs relieve a bottleneck (Reach). nearest = §8.3.
+  Reach reach = Reach::nearest;
   // Ours, for a fixed design: in a partition whose rate memory bandwidth sets, the bottleneck is the
   // candidate streaming the most weight bits per image (its traffic falls with its latency), not the
   // slowest layer, which would not speed the partition up. Without such a candidate the slowest layer is
@@ -91,16 +108,12 @@ std::string_view to_string(BottleneckChoice choice);
 std::optional<BottleneckChoice> bottleneck_choice_from_string(std::string_view name);
 // The rule of `choice` for a run steered by a fixed design (`fixed_design`) or a re-optimised one.
 BottleneckRule bottleneck_rule(BottleneckChoice choice, bool sparse_only, bool fixed_design, double band,
-                               bool through_residual = false);
-
-// ReLUs that may not rise (frozen by the loop): a layer all of whose feeding ReLUs are frozen is no
-// bottleneck candidate (under `exact_interval` it then blocks its partition), and they are never raised.
-using FrozenRelus = std::set<std::string>;
+                               Reach reach = Reach::nearest);
 
 // A layer whose input sparsity a ReLU threshold can still change: a Convolution or InnerProduct with at
-// least one feeding ReLU (feeding_relus with `through_residual`) that is not frozen.
+// least one relieving ReLU under `reach`.
 bool threshold_sensitive(const ir::Graph& graph, ir::Vertex layer, const FrozenRelus& frozen = {},
-                         bool through_residual = false);
+                         Reach reach = Reach::nearest);
 
 // The bottleneck a threshold can relieve in each partition: among the threshold-sensitive layers that
 // pass `rule`, the one with the largest latency (with `rule.memory_aware`, in a memory-bound partition,
@@ -111,7 +124,7 @@ bool threshold_sensitive(const ir::Graph& graph, ir::Vertex layer, const FrozenR
 std::vector<std::string> slowest_sensitive_layers(const ir::Graph& graph, const PartitionLatencies& partitions,
                                                   const BottleneckRule& rule = {}, const FrozenRelus& frozen = {});
 
-// The ReLUs an iteration raises: every ReLU (uniform) or the union of the feeding ReLUs of each
+// The ReLUs an iteration raises: every ReLU (uniform) or the union of the relieving ReLUs of each
 // partition's slowest sensitive layer (latency-aware), less the frozen ones. Name-sorted; each ReLU at most once.
 std::vector<std::string> relus_to_raise(Policy policy, const ir::Graph& graph, const PartitionLatencies& partitions,
                                         const BottleneckRule& rule = {}, const FrozenRelus& frozen = {});
