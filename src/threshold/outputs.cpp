@@ -74,6 +74,15 @@ json ceiling_json(const LoopState& state) {
           {"bound_by", state.baseline_ceiling->bound_by}};
 }
 
+std::string_view reach_description(Reach reach) {
+  switch (reach) {
+    case Reach::nearest: return "its nearest ReLUs";
+    case Reach::residual: return "its nearest ReLUs and, behind a residual block's output ReLU, the block's branch ReLUs";
+    case Reach::residual_when_frozen: return "its nearest ReLUs, or the residual block's branch ReLUs once those are frozen";
+  }
+  return "?";
+}
+
 std::string hardware_label(bool optimised) { return optimised ? "optimised hardware" : "baseline hardware"; }
 
 }  // namespace
@@ -210,13 +219,8 @@ std::string report_markdown(const LoopState& state, const RunInfo& info, const s
                  "interval (rule `interval`)"
                : "the slowest layer with sparsity information (rule `slowest`, model.md §8.3)");
     if (c.bottleneck_band > 0) md << ", and every such layer within " << exact(100 * c.bottleneck_band) << " % of it";
-    md << "; relieved by "
-       << (c.bottleneck_reach == Reach::nearest ? "its nearest ReLUs (reach `nearest`)"
-           : c.bottleneck_reach == Reach::residual
-               ? "its nearest ReLUs and, behind a residual block's output ReLU, the block's branch ReLUs (reach `residual`)"
-               : "its nearest ReLUs, or the residual block's branch ReLUs once those are frozen (reach "
-                 "`residual-when-frozen`)");
-    md << ".\n";
+    md << "; relieved by " << reach_description(c.bottleneck_reach) << " (reach `" << to_string(c.bottleneck_reach)
+       << "`).\n";
   }
   md << "- Threshold-0 design (\"baseline hardware\"): " << fixed(state.baseline_throughput, 1) << " img/s, top-1 "
      << fixed(state.top1_zero, 2) << " % (calibration)";

@@ -190,12 +190,13 @@ std::vector<std::string> relus_to_raise(Policy policy, const ir::Graph& graph, c
                                         const BottleneckRule& rule, const FrozenRelus& frozen) {
   std::set<std::string> relus;  // each ReLU at most once per iteration, even if it feeds two bottlenecks
   if (policy == Policy::uniform) {
-    for (std::string& r : relu_names(graph)) relus.insert(std::move(r));
+    for (std::string& r : relu_names(graph))
+      if (!frozen.count(r)) relus.insert(std::move(r));
   } else {
+    // relieving_relus leaves the frozen ones out already.
     for (const std::string& layer : slowest_sensitive_layers(graph, partitions, rule, frozen))
       for (std::string& r : relieving_relus(graph, graph.vertex(layer), rule.reach, frozen)) relus.insert(std::move(r));
   }
-  for (const std::string& r : frozen) relus.erase(r);
   return {relus.begin(), relus.end()};
 }
 

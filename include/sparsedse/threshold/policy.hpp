@@ -49,7 +49,6 @@ std::optional<Reach> reach_from_string(std::string_view name);
 std::vector<std::string> relieving_relus(const ir::Graph& graph, ir::Vertex layer, Reach reach,
                                          const FrozenRelus& frozen);
 
-
 // One layer of a hardware design as the latency-aware policy sees it. Names that are not layers of
 // the graph (Squeeze adapters the hardware inserts) are ignored.
 struct LayerLatency {
