@@ -65,7 +65,7 @@ TEST_CASE("json log: one parseable object per line for every event", "[common][p
   CHECK(events[3]["event"] == "finish");
 }
 
-TEST_CASE("quiet prints nothing; bars redraw in place and end on a clean line", "[common][progress]") {
+TEST_CASE("quiet prints nothing, bars redraw in place and end on a clean line", "[common][progress]") {
   std::ostringstream quiet;
   {
     StreamProgress p(quiet, ProgressStyle::quiet);

@@ -158,7 +158,7 @@ TEST_CASE("relative paths resolve against the JSON file", "[data]") {
   CHECK(d.image(0)[5] == float(5.0 / 255.0));
 }
 
-TEST_CASE("cifar10-bin: label byte then R, G, B planes; several batches", "[data]") {
+TEST_CASE("cifar10-bin: label byte then R, G, B planes, several batches", "[data]") {
   TempDir dir;
   auto record = [](std::uint8_t label, std::uint8_t base) {
     std::string r(1 + 3072, '\0');

@@ -228,7 +228,7 @@ TEST_CASE("fixed: the residual add on one grid saturates both ways", "[engine][f
   }
 }
 
-TEST_CASE("fixed: max pool padding is the hardware's injected zero; float ignores padding", "[engine][fixed]") {
+TEST_CASE("fixed: max pool padding is the hardware's injected zero, float ignores padding", "[engine][fixed]") {
   Layer p = simple("p", LayerKind::MaxPool);
   p.window = {2, 2, 2, 2, 1, 1, 0, 0};
   Graph g = single({1, 3, 3}, p);

@@ -97,7 +97,7 @@ TEST_CASE("ONNX round trip: import, export, import gives an identical graph", "[
   }
 }
 
-TEST_CASE("export: Split layers are not nodes; consumers read the forked tensor", "[frontend][export]") {
+TEST_CASE("export: Split layers are not nodes, consumers read the forked tensor", "[frontend][export]") {
   ir::Graph g = import_model(all_kinds_model()).graph;
   REQUIRE(g.contains("r1_split"));
   onnx::ModelProto m = frontend::export_onnx(g);

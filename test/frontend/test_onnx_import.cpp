@@ -232,7 +232,7 @@ TEST_CASE("Gemm: transB, alpha and beta are folded into [F][K] weights and the b
   }
 }
 
-TEST_CASE("MatMul + Add fuse into one InnerProduct; a lone constant Add is rejected", "[frontend][onnx]") {
+TEST_CASE("MatMul + Add fuse into one InnerProduct, a lone constant Add is rejected", "[frontend][onnx]") {
   OnnxBuilder b = model_with_input(2, 2, 1);
   b.node("Flatten", "flat", {"x"}, {"f"});
   b.initializer("W", {4, 3}, iota_values(12));  // [K=4, F=3]
@@ -320,7 +320,7 @@ TEST_CASE("Add, Concat, Flatten and Reshape", "[frontend][onnx]") {
   }
 }
 
-TEST_CASE("Identity and Dropout are removed; a final Softmax is dropped with a warning", "[frontend][onnx]") {
+TEST_CASE("Identity and Dropout are removed, a final Softmax is dropped with a warning", "[frontend][onnx]") {
   OnnxBuilder b = model_with_input(2, 3, 3, 13);
   b.node("Identity", "id", {"x"}, {"i"});
   b.node("Relu", "relu", {"i"}, {"r"});
@@ -427,7 +427,7 @@ TEST_CASE("initializers also listed as graph inputs are constants, not inputs", 
   CHECK(g.layer("conv").output_shape == Shape{3, 4, 4});
 }
 
-TEST_CASE("node names: unnamed nodes take their first output's name; duplicates get a suffix", "[frontend][onnx]") {
+TEST_CASE("node names: unnamed nodes take their first output's name, duplicates get a suffix", "[frontend][onnx]") {
   OnnxBuilder b = model_with_input(1, 2, 2);
   b.node("Relu", "", {"x"}, {"first"});
   b.node("Relu", "r", {"first"}, {"a"});

@@ -80,7 +80,7 @@ TEST_CASE("dense: more parallelism never increases latency", "[hw][properties]")
   }
 }
 
-TEST_CASE("sparse: never slower than its dense twin; all-dense histogram equals dense", "[hw][properties][sparse]") {
+TEST_CASE("sparse: never slower than its dense twin, all-dense histogram equals dense", "[hw][properties][sparse]") {
   std::mt19937 rng(2);
   const ModelOptions o;
   for (int trial = 0; trial < 60; ++trial) {

@@ -89,7 +89,7 @@ std::string read_text(const std::filesystem::path& p) {
   return ss.str();
 }
 
-TEST_CASE("lint: the sdhls library passes; the simulation shim does not", "[hwgen][lint]") {
+TEST_CASE("lint: the sdhls library passes, the simulation shim does not", "[hwgen][lint]") {
   const std::filesystem::path root(SPARSEDSE_SOURCE_DIR);
   int headers = 0;
   for (const auto& entry : std::filesystem::directory_iterator(root / "hwgen" / "sdhls")) {

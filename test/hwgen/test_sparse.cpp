@@ -183,7 +183,7 @@ void check_cycles(std::mt19937_64& rng) {
   while (!psums.empty()) (void)psums.read();
 }
 
-TEST_CASE("sparse_vdot spends ceil(nnz/fine) cycles per (window, filter); skipped windows cost 0",
+TEST_CASE("sparse_vdot spends ceil(nnz/fine) cycles per (window, filter), skipped windows cost 0",
           "[hwgen][sparse]") {
   std::mt19937_64 rng(22);
   check_cycles<1, true>(rng);

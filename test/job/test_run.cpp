@@ -15,7 +15,7 @@
 using namespace sparsedse;
 using namespace test_job;
 
-TEST_CASE("a job writes every step's outputs; a rerun needs --force and gives the same bytes", "[job][e2e]") {
+TEST_CASE("a job writes every step's outputs, a rerun needs --force and gives the same bytes", "[job][e2e]") {
   const fs::path dir = scratch("run");
   const fs::path out = dir / "out";
   const job::JobSpec spec = job::read_job(write_job(dir, tiny_job_json()));
