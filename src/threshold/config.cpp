@@ -27,7 +27,7 @@ std::vector<Policy> parse_policies(const std::string& text, const std::string& w
 
 ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std::string& where) {
   JsonFields f(doc, where);
-  f.allow_only({"policy", "hardware", "step", "refinements", "budget", "calibration", "test_images", "max_iterations", "accumulate",
+  f.allow_only({"policy", "hardware", "step", "refinements", "budget", "raise_share", "calibration", "test_images", "max_iterations", "accumulate",
                 "sparse_only", "bottleneck", "bottleneck_band", "bottleneck_reach", "max_threshold", "headroom", "numerics", "hist_source", "solver", "anneal", "seed"});
   ThresholdConfig c;
   c.policies = parse_policies(f.choice("policy", {"uniform", "latency-aware", "both"}, "both"), f.where("policy"));
@@ -37,6 +37,8 @@ ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std:
   c.refinements = int(f.integer_at_least("refinements", 0, c.refinements));
   c.budget = f.number("budget", c.budget);
   if (c.budget < 0) f.fail("budget", "a non-negative number of top-1 percentage points");
+  c.raise_share = f.number("raise_share", c.raise_share);
+  if (!(c.raise_share > 0 && c.raise_share <= 1)) f.fail("raise_share", "a share of the budget in (0, 1]");
   c.calibration = f.integer_at_least("calibration", 1, c.calibration);
   c.test_images = f.integer_at_least("test_images", 0, c.test_images);
   c.max_iterations = int(f.integer_at_least("max_iterations", 1, c.max_iterations));
@@ -74,6 +76,7 @@ nlohmann::json to_json(const ThresholdConfig& c) {
           {"step", c.step},
           {"refinements", c.refinements},
           {"budget", c.budget},
+          {"raise_share", c.raise_share},
           {"calibration", c.calibration},
           {"test_images", c.test_images},
           {"max_iterations", c.max_iterations},

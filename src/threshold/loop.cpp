@@ -238,9 +238,12 @@ bool ThresholdLoop::advance(LoopState& state, RunState& run) {
     rec.step = largest_step;
     rec.bottlenecks = bottlenecks;
     rec.raised = relus;
-    rec.accepted = !exceeds_budget(state.top1_zero - rec.top1, config_.budget);
+    const double raise_cost = final_record(state, run).top1 - rec.top1;
+    rec.accepted = !exceeds_budget(state.top1_zero - rec.top1, config_.budget) &&
+                   !exceeds_budget(raise_cost, config_.raise_share * config_.budget * double(relus.size()));
     if (!rec.accepted) {
-      // Roll back: the accepted thresholds stay. Each raised ReLU retries with half its step, or freezes.
+      // Roll back (over the budget, or over the raise's share of it): the accepted thresholds stay. Each
+      // raised ReLU retries with half its step, or freezes.
       for (const std::string& r : relus) {
         double& step = run.steps.at(r);
         int& left = run.refinements_left.at(r);

@@ -201,7 +201,11 @@ std::string report_markdown(const LoopState& state, const RunInfo& info, const s
      << " percentage points below thresholds 0, on the calibration subset (" << state.calibration_images << " images of `"
      << info.dataset << "`). The accuracies below are re-measured on " << state.test_images << " held-out images"
      << (info.test_dataset.empty() ? " (the rest of the dataset)" : " of `" + info.test_dataset + "`") << ".\n";
-  md << "- Step " << exact(c.step) << "; a raise that breaks the budget is rolled back and halves the step of each "
+  md << "- Step " << exact(c.step) << "; a raise that breaks the budget";
+  if (c.raise_share < 1)
+    md << ", or costs more than " << exact(100 * c.raise_share) << " % of it per ReLU raised (against the last kept "
+       << "thresholds),";
+  md << " is rolled back and halves the step of each "
      << "ReLU it raised, up to " << c.refinements << " times per ReLU, after which that ReLU is frozen; thresholds "
      << (c.accumulate ? "accumulate per ReLU (Q17 corrected)" : "are set to the step (Q17 faithful)") << "; "
      << dse::to_string(c.solver) << " solver"

@@ -204,7 +204,7 @@ TEST_CASE("latency-aware runs raise the ReLUs behind each partition's bottleneck
   CHECK(recs[2]->raised == Names{"r2", "r4"});
 }
 
-TEST_CASE("latency-aware: a ReLU that breaks the budget halves its own step, then freezes; the run goes on",
+TEST_CASE("latency-aware: a ReLU that breaks the budget halves its own step, then freezes, the run goes on",
           "[threshold]") {
   ir::Graph g = network();
   ThresholdConfig c;
@@ -224,6 +224,7 @@ TEST_CASE("latency-aware: a ReLU that breaks the budget halves its own step, the
 
   SECTION("fixed design, rule `interval`: hand-worked") {
     c.bottleneck = BottleneckChoice::interval;
+    c.bottleneck_reach = Reach::nearest;
     LoopState s = run_loop(c);
     auto recs = records_of(s, "latency-aware/baseline-hw");
     // Partition 0's interval is the dense c1, so only partition 1 is worked on: c4/sc (r3), c5 (r4) and
@@ -254,8 +255,22 @@ TEST_CASE("latency-aware: a ReLU that breaks the budget halves its own step, the
     CHECK(final_record(s, run).top1 == Approx(89.0));
   }
 
-  SECTION("re-optimised design: after r3 freezes, the other bottlenecks keep rising") {
+  SECTION("fixed design, reach `residual-when-frozen`: once r3 freezes, add1's branches relieve c4") {
+    c.bottleneck = BottleneckChoice::interval;
+    LoopState s = run_loop(c);
+    auto recs = records_of(s, "latency-aware/baseline-hw");
+    // The nearest run above, step for step, until r3 freezes at iteration 13; then c4 (still the slowest)
+    // is relieved through r3's add: r1 (behind the pooled shortcut) and r2 (behind c3).
+    REQUIRE(recs.size() > 14);
+    CHECK(recs[13]->raised == Names{"r3"});
+    CHECK_FALSE(recs[13]->accepted);
+    CHECK(recs[14]->bottlenecks == Names{"c4"});
+    CHECK(recs[14]->raised == Names{"r1", "r2"});
+  }
+
+  SECTION("re-optimised design, reach `nearest`: after r3 freezes, the other bottlenecks keep rising") {
     c.hardware = HardwareMode::optimised;
+    c.bottleneck_reach = Reach::nearest;
     c.max_iterations = 40;
     LoopState s = run_loop(c);
     auto recs = records_of(s, "latency-aware/optimised-hw");
@@ -279,6 +294,60 @@ TEST_CASE("latency-aware: a ReLU that breaks the budget halves its own step, the
   }
 }
 
+TEST_CASE("a raise that spends more than its share of the budget is rolled back within the budget",
+          "[threshold]") {
+  ir::Graph g = network();
+  ThresholdConfig c;
+  c.policies = {Policy::latency_aware};
+  c.hardware = HardwareMode::baseline;
+  c.bottleneck = BottleneckChoice::interval;
+  c.step = 0.02;
+  c.refinements = 1;
+  WorldMeasurer m(g);
+  m.knee["r3"] = 0.0;  // r3 costs 20·t points from its first step: 0.4 for a step of 0.02
+  WorldHardware h;
+  auto run_loop = [&](double share) {
+    c.raise_share = share;
+    ThresholdLoop loop(g, c, m, h);
+    LoopState s = loop.initial_state({{"test", 1}});
+    loop.run(s);
+    return s;
+  };
+  // The budget alone (share 1): r3's first raise (c4 is the slowest, hand-worked above) costs 0.4 of
+  // 1.0 points and is kept.
+  LoopState whole = run_loop(1.0);
+  auto w = records_of(whole, "latency-aware/baseline-hw");
+  REQUIRE(w.size() > 2);
+  CHECK(w[1]->raised == Names{"r3"});
+  CHECK(w[1]->accepted);
+  CHECK(w[1]->top1 == Approx(89.6));
+
+  // A share of 0.3: the same raise costs more than 0.3 points, so it is rolled back and r3 retries with
+  // half its step (0.01, 0.2 points): kept.
+  LoopState s = run_loop(0.3);
+  auto recs = records_of(s, "latency-aware/baseline-hw");
+  REQUIRE(recs.size() > 3);
+  CHECK(recs[1]->raised == Names{"r3"});
+  CHECK_FALSE(recs[1]->accepted);
+  CHECK(recs[1]->top1 == Approx(89.6));
+  CHECK(recs[2]->raised == Names{"r3"});
+  CHECK(recs[2]->step == 0.01);
+  CHECK(recs[2]->accepted);
+  CHECK(recs[2]->thresholds.at("r3") == 0.01);
+  // Throughout: a raise is kept exactly when it is within the budget and within its share of it.
+  double last_kept = 90.0;
+  for (std::size_t i = 1; i < recs.size(); ++i) {
+    CAPTURE(i);
+    const double cost = last_kept - recs[i]->top1;
+    const bool within = 90.0 - recs[i]->top1 <= c.budget + 1e-9 &&
+                        cost <= 0.3 * c.budget * double(recs[i]->raised.size()) + 1e-9;
+    CHECK(recs[i]->accepted == within);
+    if (recs[i]->accepted) last_kept = recs[i]->top1;
+  }
+  const RunState& run = run_named(s, "latency-aware/baseline-hw");
+  CHECK(run.steps.at("r3") == 0.0);  // its second costly raise froze it
+}
+
 TEST_CASE("thresholds never fall and the kept result respects the budget", "[threshold]") {
   ir::Graph g = network();
   for (double budget : {0.5, 1.0, 3.0}) {
@@ -286,20 +355,26 @@ TEST_CASE("thresholds never fall and the kept result respects the budget", "[thr
       ThresholdConfig c;
       c.budget = budget;
       c.step = step;
+      c.raise_share = 0.5;
       c.max_iterations = 25;
       LoopState s = run_all(g, c);
       for (const RunState& run : s.runs) {
         CAPTURE(budget, step, run.name);
         const ThresholdMap* last = nullptr;
+        double last_top1 = s.top1_zero;
         for (const IterationRecord* r : records_of(s, run.name)) {
+          // Rolled back only when over the budget or over the raise's share of it (0.5 per ReLU raised).
+          const bool costly = last_top1 - r->top1 > 0.5 * budget * double(r->raised.size()) + 1e-9;
           if (!r->accepted) {
-            CHECK(s.top1_zero - r->top1 > budget);  // rolled back only when over budget
+            CHECK((s.top1_zero - r->top1 > budget || costly));
             continue;
           }
           CHECK(s.top1_zero - r->top1 <= budget + 1e-9);
+          CHECK_FALSE(costly);
           if (last)
             for (const auto& [relu, t] : *last) CHECK(r->thresholds.at(relu) >= t);
           last = &r->thresholds;
+          last_top1 = r->top1;
         }
         CHECK(final_record(s, run).thresholds == run.thresholds);
       }
@@ -441,6 +516,12 @@ TEST_CASE("summary, CSV and report carry the 2x2 result", "[threshold]") {
 
   std::string md = report_markdown(s, info, {"c1", "c2"});
   CHECK(md.find("Baseline-hardware ceiling: **+70.0 %** (1000.0 img/s)") != std::string::npos);
+  CHECK(md.find("a raise that breaks the budget is rolled back") != std::string::npos);
+  RunInfo shared = info;
+  shared.config.raise_share = 0.5;
+  CHECK(report_markdown(s, shared, {"c1", "c2"}).find("a raise that breaks the budget, or costs more than 50 % of it "
+                                                      "per ReLU raised (against the last kept thresholds), is rolled back") !=
+        std::string::npos);
   auto o = outcome(s, Policy::latency_aware, true);
   REQUIRE(o);
   char gain[32];
@@ -455,6 +536,7 @@ TEST_CASE("threshold config: defaults, validation and errors naming file and key
   ThresholdConfig d = threshold_config_from_json(nlohmann::json::object(), "t.json");
   CHECK(d.policies.size() == 2);
   CHECK(d.budget == 1.0);
+  CHECK(d.raise_share == 1.0);
   CHECK(d.accumulate);
   auto c = threshold_config_from_json(
       {{"policy", "latency-aware"}, {"step", 0.05}, {"budget", 0.5}, {"calibration", 200}, {"hardware", "baseline"}},
@@ -480,6 +562,8 @@ TEST_CASE("threshold config: defaults, validation and errors naming file and key
     CHECK(to_string(r.bottleneck_reach) == reach);
     CHECK(threshold_config_from_json(to_json(r), "t.json").bottleneck_reach == r.bottleneck_reach);
   }
+  const auto shared = threshold_config_from_json({{"raise_share", 0.25}}, "t.json");
+  CHECK(threshold_config_from_json(to_json(shared), "t.json").raise_share == 0.25);
   CHECK(d.headroom);
   const auto bare = threshold_config_from_json({{"headroom", false}}, "t.json");
   CHECK_FALSE(bare.headroom);
@@ -504,6 +588,8 @@ TEST_CASE("threshold config: defaults, validation and errors naming file and key
   CHECK(error_of({{"hist_source", "weights"}}).find("t.json: /hist_source") != std::string::npos);
   CHECK(error_of({{"bottleneck", "fastest"}}).find("t.json: /bottleneck") != std::string::npos);
   CHECK(error_of({{"headroom", "yes"}}).find("t.json: /headroom") != std::string::npos);
+  CHECK(error_of({{"raise_share", 0}}).find("t.json: /raise_share") != std::string::npos);
+  CHECK(error_of({{"raise_share", 1.5}}).find("t.json: /raise_share") != std::string::npos);
 }
 
 TEST_CASE("a checkpoint with a bad field is an InputError naming it", "[threshold]") {
