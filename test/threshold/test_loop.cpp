@@ -292,60 +292,36 @@ TEST_CASE("latency-aware: a ReLU that breaks the budget halves its own step, the
     CHECK(90.0 - final_record(s, run).top1 <= c.budget + 1e-9);
     CHECK(run.thresholds.at("r1") > 0.0);  // partition 0 (re-optimised: c2 and c3 sparse) rose too
   }
-}
 
-TEST_CASE("a raise that spends more than its share of the budget is rolled back within the budget",
-          "[threshold]") {
-  ir::Graph g = network();
-  ThresholdConfig c;
-  c.policies = {Policy::latency_aware};
-  c.hardware = HardwareMode::baseline;
-  c.bottleneck = BottleneckChoice::interval;
-  c.step = 0.02;
-  c.refinements = 1;
-  WorldMeasurer m(g);
-  m.knee["r3"] = 0.0;  // r3 costs 20·t points from its first step: 0.4 for a step of 0.02
-  WorldHardware h;
-  auto run_loop = [&](double share) {
-    c.raise_share = share;
-    ThresholdLoop loop(g, c, m, h);
-    LoopState s = loop.initial_state({{"test", 1}});
-    loop.run(s);
-    return s;
-  };
-  // The budget alone (share 1): r3's first raise (c4 is the slowest, hand-worked above) costs 0.4 of
-  // 1.0 points and is kept.
-  LoopState whole = run_loop(1.0);
-  auto w = records_of(whole, "latency-aware/baseline-hw");
-  REQUIRE(w.size() > 2);
-  CHECK(w[1]->raised == Names{"r3"});
-  CHECK(w[1]->accepted);
-  CHECK(w[1]->top1 == Approx(89.6));
-
-  // A share of 0.3: the same raise costs more than 0.3 points, so it is rolled back and r3 retries with
-  // half its step (0.01, 0.2 points): kept.
-  LoopState s = run_loop(0.3);
-  auto recs = records_of(s, "latency-aware/baseline-hw");
-  REQUIRE(recs.size() > 3);
-  CHECK(recs[1]->raised == Names{"r3"});
-  CHECK_FALSE(recs[1]->accepted);
-  CHECK(recs[1]->top1 == Approx(89.6));
-  CHECK(recs[2]->raised == Names{"r3"});
-  CHECK(recs[2]->step == 0.01);
-  CHECK(recs[2]->accepted);
-  CHECK(recs[2]->thresholds.at("r3") == 0.01);
-  // Throughout: a raise is kept exactly when it is within the budget and within its share of it.
-  double last_kept = 90.0;
-  for (std::size_t i = 1; i < recs.size(); ++i) {
-    CAPTURE(i);
-    const double cost = last_kept - recs[i]->top1;
-    const bool within = 90.0 - recs[i]->top1 <= c.budget + 1e-9 &&
-                        cost <= 0.3 * c.budget * double(recs[i]->raised.size()) + 1e-9;
-    CHECK(recs[i]->accepted == within);
-    if (recs[i]->accepted) last_kept = recs[i]->top1;
+  SECTION("a raise over its share of the budget is rolled back, though within the budget") {
+    c.bottleneck = BottleneckChoice::interval;
+    c.bottleneck_reach = Reach::nearest;
+    c.raise_share = 0.3;
+    LoopState s = run_loop(c);
+    // r3's first raise, kept in the hand-worked run, costs 0.4 > 0.3 points: rolled back, r3 retries with half
+    // its step (0.01, 0.2 points): kept.
+    auto recs = records_of(s, "latency-aware/baseline-hw");
+    REQUIRE(recs.size() > 3);
+    CHECK(recs[1]->raised == Names{"r3"});
+    CHECK_FALSE(recs[1]->accepted);
+    CHECK(recs[1]->top1 == Approx(89.6));
+    CHECK(recs[2]->raised == Names{"r3"});
+    CHECK(recs[2]->step == 0.01);
+    CHECK(recs[2]->accepted);
+    CHECK(recs[2]->thresholds.at("r3") == 0.01);
+    // Throughout: a raise is kept exactly when it is within the budget and within its share of it.
+    double last_kept = 90.0;
+    for (std::size_t i = 1; i < recs.size(); ++i) {
+      CAPTURE(i);
+      const double cost = last_kept - recs[i]->top1;
+      const bool within = 90.0 - recs[i]->top1 <= c.budget + 1e-9 &&
+                          cost <= 0.3 * c.budget * double(recs[i]->raised.size()) + 1e-9;
+      CHECK(recs[i]->accepted == within);
+      if (recs[i]->accepted) last_kept = recs[i]->top1;
+    }
+    const RunState& run = run_named(s, "latency-aware/baseline-hw");
+    CHECK(run.steps.at("r3") == 0.0);  // its second costly raise froze it
   }
-  const RunState& run = run_named(s, "latency-aware/baseline-hw");
-  CHECK(run.steps.at("r3") == 0.0);  // its second costly raise froze it
 }
 
 TEST_CASE("thresholds never fall and the kept result respects the budget", "[threshold]") {
