@@ -37,6 +37,13 @@ namespace {
 constexpr const char* kStateDir = ".state";
 constexpr const char* kJobState = "job.json";
 
+// The marker of a completed step, in an entry's state directory.
+fs::path step_marker(const fs::path& state_dir, std::size_t step) {
+  char file[64];
+  std::snprintf(file, sizeof file, "step-%zu-%s.done", step + 1, step_names()[step].c_str());
+  return state_dir / file;
+}
+
 bool empty_dir(const fs::path& p) { return fs::is_directory(p) && fs::directory_iterator(p) == fs::directory_iterator(); }
 bool is_run_dir(const fs::path& p) { return path_exists(p / kStateDir / kJobState); }
 
@@ -50,7 +57,10 @@ std::string first_difference(const json& a, const json& b) {
 }
 
 // What to do with OUTDIR; the same verdict on every rank (nothing is changed here).
-enum class Start { fresh, wipe, resume };
+enum class Start { fresh, wipe, resume, extend };  // extend: resume with a higher iteration limit
+
+constexpr std::size_t kThresholdStep = 3;  // index of "threshold" in step_names()
+const json::json_pointer kIterationLimitKey("/thresholds/max_iterations");  // in job and entry fingerprints
 
 Start check_outdir(const fs::path& out, const RunOptions& o, const json& fingerprint) {
   if (!path_exists(out)) return Start::fresh;
@@ -63,7 +73,9 @@ Start check_outdir(const fs::path& out, const RunOptions& o, const json& fingerp
                                          " is missing); choose another output directory");
     const fs::path state = out / kStateDir / kJobState;
     const json previous = read_json(state);
+    // A higher iteration limit is the one change a resume absorbs: runs stopped at the old limit go on.
     if (previous == fingerprint) return Start::resume;
+    if (threshold::raises_only_iteration_limit(previous, fingerprint, kIterationLimitKey)) return Start::extend;
     if (!o.force)
       throw InputError(state.string(), "was written for a different job ('" + first_difference(previous, fingerprint) +
                                            "' differs); pass --force to start afresh or choose another output directory");
@@ -155,9 +167,7 @@ EntryResult EntryRun::run() {
   bool redo = false;  // once a step runs, every later step runs too: its inputs may have changed
   for (std::size_t i = 0; i < steps.size(); ++i) {
     const std::string& name = step_names()[i];
-    char file[64];
-    std::snprintf(file, sizeof file, "step-%zu-%s.done", i + 1, name.c_str());
-    const fs::path done = state_ / file;
+    const fs::path done = step_marker(state_, i);
     if (!redo && marker_valid(done)) {
       log("step " + std::to_string(i + 1) + "/" + std::to_string(steps.size()) + " " + name + ": already done");
       continue;
@@ -225,10 +235,9 @@ EntryRun::Outputs EntryRun::import_model() {
   write_json_atomic(dir_ / "config" / "platform.json", hw::to_json(entry_.platform));
   write_json_atomic(dir_ / "config" / "optimiser.json", dse::to_json(job_.optimiser));
   write_json_atomic(dir_ / "config" / "hardware.json", hw::to_json(job_.hardware));
-  write_json_atomic(dir_ / "config" / "thresholds.json", threshold::to_json(entry_.thresholds));
   log("model " + entry_.model.text + ": " + std::to_string(graph().size()) + " layers");
   return {"model.json", fs::path(frontend::weights_path_for(dir_ / "model.json")).filename().string(),
-          "config/platform.json", "config/optimiser.json", "config/hardware.json", "config/thresholds.json"};
+          "config/platform.json", "config/optimiser.json", "config/hardware.json"};
 }
 
 EntryRun::Outputs EntryRun::profile() {
@@ -286,6 +295,9 @@ EntryRun::Outputs EntryRun::thresholding() {
     state = threshold::loop_state_from_json(read_json(checkpoint), checkpoint.string());
     if (state.fingerprint == fingerprint) {
       log("thresholding: resuming after " + std::to_string(state.records.size()) + " iterations");
+    } else if (threshold::extend_iteration_limit(state, fingerprint, kIterationLimitKey)) {
+      log("thresholding: resuming after " + std::to_string(state.records.size()) + " iterations, the limit raised to " +
+          std::to_string(config.max_iterations) + " (runs stopped at the old limit go on)");
     } else {
       log("thresholding: the checkpoint is for other inputs; starting afresh");
       state = loop.initial_state(fingerprint);
@@ -301,14 +313,18 @@ EntryRun::Outputs EntryRun::thresholding() {
     return std::min(n, bound);
   };
   {
-    ProgressStep step(progress_, tag_ + "thresholding (at most " + std::to_string(bound) + " steps)", bound);
-    step.update(steps_done());
+    // A resumed loop counts only the steps left, so its rate, and the ETA from it, are this process's.
+    const std::int64_t resumed_at = steps_done();
+    ProgressStep step(progress_,
+                      tag_ + "thresholding (at most " + std::to_string(bound - resumed_at) +
+                          (resumed_at > 0 ? " more" : "") + " steps)",
+                      bound - resumed_at);
     while (true) {
       const std::size_t first = state.records.size();
       if (!loop.step(state)) break;
       for (std::size_t i = first; i < state.records.size(); ++i) log(threshold::progress_line(state, state.records[i]));
       write_json_atomic(checkpoint, threshold::to_json(state));
-      step.update(steps_done(), state.records.empty() ? std::string() : state.records.back().run);
+      step.update(steps_done() - resumed_at, state.records.empty() ? std::string() : state.records.back().run);
     }
   }
   for (const threshold::RunState& r : state.runs)
@@ -319,8 +335,10 @@ EntryRun::Outputs EntryRun::thresholding() {
   for (ir::Vertex v : graph().topological_order())
     if (graph().layer(v).is_weighted()) layers.push_back(graph().layer(v).name);
   threshold::write_outputs(dir_, state, info, layers);
+  // Written here, not on import: a raised iteration limit redoes this step, not the import.
+  write_json_atomic(dir_ / "config" / "thresholds.json", threshold::to_json(config));
   Outputs outputs{"iterations.csv", "iterations.json", "summary.json", "designs/baseline.json",
-                  "throughput_vs_accuracy.svg", "sparsity_per_layer.svg"};
+                  "throughput_vs_accuracy.svg", "sparsity_per_layer.svg", "config/thresholds.json"};
   for (const threshold::RunState& r : state.runs)
     if (r.measure_optimised && !r.design.is_null()) outputs.push_back("designs/" + threshold::design_file(r));
   return outputs;
@@ -405,6 +423,8 @@ JobResult run_job(const JobSpec& job, const RunOptions& o) {
   dist.barrier();  // every rank has checked before rank 0 changes anything
   if (dist.rank() == 0) {
     if (start == Start::wipe) fs::remove_all(out);
+    if (start == Start::extend)  // thresholding (and every step after it) goes on from its checkpoint
+      for (const JobEntry& e : entries) fs::remove(step_marker(out / kStateDir / e.id, kThresholdStep));
     ensure_directory(out / kStateDir);
     write_json_atomic(out / kStateDir / kJobState, fingerprint);
   }
@@ -414,7 +434,10 @@ JobResult run_job(const JobSpec& job, const RunOptions& o) {
   if (dist.rank() == 0)
     progress.log("run: " + job.name + " (" + std::to_string(entries.size()) + (single ? " entry" : " entries") +
                  (dist.size() > 1 ? " over " + std::to_string(dist.size()) + " processes" : "") + ") → " + out.string() +
-                 (start == Start::resume ? " (resuming)" : ""));
+                 (start == Start::resume ? " (resuming)"
+                  : start == Start::extend ? " (resuming with the iteration limit raised to " +
+                                                 std::to_string(job.thresholds.max_iterations) + ")"
+                                           : ""));
   json mine = json::array();
   for (std::size_t i = std::size_t(dist.rank()); i < entries.size(); i += std::size_t(dist.size())) {
     const JobEntry& e = entries[i];

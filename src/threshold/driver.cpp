@@ -105,9 +105,13 @@ LoopState run_threshold_job(const ThresholdJob& job, std::ostream& progress) {
   if (job.resume && path_exists(checkpoint)) {
     state = loop_state_from_json(read_json(checkpoint), checkpoint.string());
     if (state.fingerprint != fingerprint) {
-      std::string key = first_difference(state.fingerprint, fingerprint);
-      throw InputError(checkpoint.string(), "was written for different inputs ('" + key +
-                                                "' differs); run without --resume or use another output directory");
+      if (!extend_iteration_limit(state, fingerprint, json::json_pointer("/config/max_iterations"))) {
+        std::string key = first_difference(state.fingerprint, fingerprint);
+        throw InputError(checkpoint.string(), "was written for different inputs ('" + key +
+                                                  "' differs); run without --resume or use another output directory");
+      }
+      progress << "threshold: raising the iteration limit to " << config.max_iterations
+               << "; runs stopped at the old limit go on\n";
     }
     progress << "threshold: resuming from " << checkpoint.string() << " (" << state.records.size()
              << " iterations done)\n";

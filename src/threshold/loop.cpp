@@ -37,6 +37,8 @@ double percent(double fraction) { return std::round(fraction * 1e11) / 1e9; }
 
 constexpr std::size_t kProfileCache = 8;  // profiles kept for runs that meet the same thresholds
 
+constexpr const char* kIterationLimit = "iteration limit reached";  // the one stop a higher limit undoes
+
 }  // namespace
 
 bool LoopState::done() const {
@@ -280,7 +282,7 @@ bool ThresholdLoop::advance(LoopState& state, RunState& run) {
   run.iteration = iteration;
   if (!run.done && iteration >= config_.max_iterations) {
     run.done = true;
-    run.stop_reason = "iteration limit reached";
+    run.stop_reason = kIterationLimit;
   }
   if (run.done) run.top1_test = test_top1(run.thresholds);
   state.records.push_back(std::move(rec));
@@ -307,6 +309,16 @@ bool ThresholdLoop::step(LoopState& state) {
     state.top1_test_zero = test_top1(zero_thresholds());
     return true;
   }
+  // Runs advance one after the other, so a fresh state holds the threshold-0 records, then each run's in
+  // turn; a run reopened by a higher iteration limit appended its later records at the end. Restoring that
+  // order makes an extended run's outputs those of a fresh run (a no-op for a fresh run).
+  auto run_index = [&](const IterationRecord& r) {
+    if (r.iteration == 0) return std::ptrdiff_t(-1);
+    auto it = std::find_if(state.runs.begin(), state.runs.end(), [&](const RunState& run) { return run.name == r.run; });
+    return std::distance(state.runs.begin(), it);
+  };
+  std::stable_sort(state.records.begin(), state.records.end(),
+                   [&](const IterationRecord& a, const IterationRecord& b) { return run_index(a) < run_index(b); });
   return false;
 }
 
@@ -316,6 +328,31 @@ void ThresholdLoop::run(LoopState& state, const LoopObserver& observer) {
     if (!step(state)) break;
     if (observer) observer(state, before);
   }
+}
+
+bool raises_only_iteration_limit(const json& before, const json& after, const json::json_pointer& limit) {
+  if (!before.contains(limit) || !after.contains(limit)) return false;
+  const json &old_limit = before.at(limit), &new_limit = after.at(limit);
+  if (!old_limit.is_number_integer() || !new_limit.is_number_integer() ||
+      new_limit.get<std::int64_t>() <= old_limit.get<std::int64_t>())
+    return false;
+  json patched = before;
+  patched[limit] = new_limit;
+  return patched == after;
+}
+
+bool extend_iteration_limit(LoopState& state, const json& fingerprint, const json::json_pointer& limit) {
+  if (!raises_only_iteration_limit(state.fingerprint, fingerprint, limit)) return false;
+  // A run's state at its old limit is what a fresh run with the higher limit has at that iteration: only
+  // the stop itself (and the test accuracy taken at it) is undone.
+  for (RunState& run : state.runs)
+    if (run.done && run.stop_reason == kIterationLimit) {
+      run.done = false;
+      run.stop_reason.clear();
+      run.top1_test.reset();
+    }
+  state.fingerprint = fingerprint;
+  return true;
 }
 
 const IterationRecord& final_record(const LoopState& state, const RunState& run) {

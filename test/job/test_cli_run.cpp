@@ -54,6 +54,34 @@ TEST_CASE("run CLI: a job killed mid-loop and resumed ends byte-identical to an 
   fs::remove_all(dir);
 }
 
+TEST_CASE("run CLI: --resume with a higher max_iterations continues a finished run, as a fresh run would end",
+          "[job][cli][e2e]") {
+  const fs::path dir = scratch("extend");
+  json doc = tiny_job_json();
+  doc["thresholds"]["budget"] = 100.0;  // every run ends at the iteration limit
+  doc["emit"] = {{"html", false}, {"hls", "none"}};
+  const fs::path short_job = write_job(dir, doc, "short.json");
+  doc["thresholds"]["max_iterations"] = 3;
+  const fs::path long_job = write_job(dir, doc, "long.json");
+  const fs::path extended = dir / "extended", fresh = dir / "fresh";
+  REQUIRE(run_cli({"run", short_job.string(), "-o", extended.string()}).exit_code == 0);
+  REQUIRE(run_cli({"run", long_job.string(), "-o", fresh.string()}).exit_code == 0);
+  CHECK(outputs(extended).at("summary.json") != outputs(fresh).at("summary.json"));
+
+  const Result r = run_cli({"run", long_job.string(), "-o", extended.string(), "--resume"});
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("iteration limit raised to 3") && Catch::Contains("step 3/6 dense: already done") &&
+                        Catch::Contains("step 4/6 threshold\n"));
+  CHECK(outputs(extended) == outputs(fresh));
+
+  // A lower limit is another job: refused, and the run left as it was.
+  const Result lower = run_cli({"run", short_job.string(), "-o", extended.string(), "--resume"});
+  CHECK(lower.exit_code == 2);
+  CHECK_THAT(lower.err, Catch::Contains("'thresholds' differs"));
+  CHECK(outputs(extended) == outputs(fresh));
+  fs::remove_all(dir);
+}
+
 TEST_CASE("run CLI: bad jobs exit 2 with the file, the JSON path and a suggestion", "[job][cli]") {
   const fs::path dir = scratch("bad");
   json doc = tiny_job_json();

@@ -144,6 +144,27 @@ TEST_CASE("threshold job on ResNet-20 / Fashion-MNIST: outputs, budget, determin
   // A checkpoint from other inputs is refused.
   job.config.step = 0.04;
   CHECK_THROWS_WITH(run_threshold_job(job, log_b), Catch::Contains("checkpoint.json") && Catch::Contains("'config'"));
+
+  // A higher iteration limit is the one change a resume absorbs: the runs stopped at the old limit go on,
+  // the others stay as they were, and the outputs are written again. A lower one is refused.
+  job.config = small_job(b).config;
+  job.config.max_iterations = 3;
+  const LoopState extended = run_threshold_job(job, log_b);
+  CHECK(log_b.str().find("raising the iteration limit to 3") != std::string::npos);
+  int reopened = 0;
+  for (std::size_t i = 0; i < full.runs.size(); ++i) {
+    CAPTURE(full.runs[i].name);
+    if (full.runs[i].stop_reason == "iteration limit reached") {
+      ++reopened;
+      CHECK(extended.runs[i].iteration == 3);
+    } else {
+      CHECK(extended.runs[i] == full.runs[i]);
+    }
+  }
+  CHECK(reopened > 0);
+  CHECK(read_json(b / "summary.json") != read_json(a / "summary.json"));
+  job.config.max_iterations = 2;
+  CHECK_THROWS_WITH(run_threshold_job(job, log_b), Catch::Contains("checkpoint.json") && Catch::Contains("'config'"));
   fs::remove_all(a);
   fs::remove_all(b);
 }

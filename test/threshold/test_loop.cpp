@@ -444,6 +444,58 @@ TEST_CASE("the same inputs give byte-identical outputs, and a resumed run ends i
   CHECK(read[0].layers.at(1) == steered.runs.at(0).guide_layers[0].layers.at(1));
 }
 
+TEST_CASE("a higher iteration limit continues the runs stopped at the old one, to a fresh run's result",
+          "[threshold]") {
+  ir::Graph g = network();
+  ThresholdConfig c;
+  c.refinements = 0;  // uniform then stops on the budget at iteration 2, before either limit
+  const nlohmann::json::json_pointer limit("/config/max_iterations");
+  auto fingerprint = [](int max_iterations) {
+    return nlohmann::json{{"model", "world"}, {"config", {{"max_iterations", max_iterations}, {"step", 0.05}}}};
+  };
+  auto finish = [&](int max_iterations, std::optional<LoopState> from) {
+    ThresholdConfig config = c;
+    config.max_iterations = max_iterations;
+    WorldMeasurer m(g);
+    WorldHardware h;
+    ThresholdLoop loop(g, config, m, h);
+    LoopState s = from ? *from : loop.initial_state(fingerprint(max_iterations));
+    loop.run(s);
+    return s;
+  };
+  const LoopState short_run = finish(3, std::nullopt), fresh = finish(12, std::nullopt);
+  CHECK(run_named(short_run, "uniform").stop_reason == "accuracy budget exceeded");
+  CHECK(run_named(short_run, "uniform").iteration == 2);
+  CHECK(run_named(short_run, "latency-aware/optimised-hw").stop_reason == "iteration limit reached");
+  CHECK(run_named(fresh, "latency-aware/optimised-hw").iteration > 3);  // the longer run does go further
+
+  // The finished short run's checkpoint, extended: the runs at the limit reopen, the uniform run stays done.
+  LoopState extended = loop_state_from_json(to_json(short_run), "checkpoint.json");
+  REQUIRE(extend_iteration_limit(extended, fingerprint(12), limit));
+  CHECK(extended.fingerprint == fingerprint(12));
+  CHECK_FALSE(extended.done());
+  CHECK(run_named(extended, "uniform").done);
+  CHECK(run_named(extended, "uniform").top1_test == run_named(short_run, "uniform").top1_test);
+  CHECK_FALSE(run_named(extended, "latency-aware/optimised-hw").done);
+  CHECK_FALSE(run_named(extended, "latency-aware/optimised-hw").top1_test);
+  CHECK(to_json(finish(12, extended)).dump() == to_json(fresh).dump());
+
+  // Anything else changed, a lower or the same limit, or a limit that is not a whole number: no extension.
+  LoopState untouched = short_run;
+  nlohmann::json other_model = fingerprint(12);
+  other_model["model"] = "other";
+  nlohmann::json other_step = fingerprint(12);
+  other_step["config"]["step"] = 0.1;
+  nlohmann::json fractional = fingerprint(3);
+  fractional["config"]["max_iterations"] = 12.5;
+  for (const nlohmann::json& f : {other_model, other_step, fingerprint(2), fingerprint(3), fractional,
+                                  nlohmann::json{{"model", "world"}}}) {
+    CAPTURE(f.dump());
+    CHECK_FALSE(extend_iteration_limit(untouched, f, limit));
+    CHECK(to_json(untouched).dump() == to_json(short_run).dump());
+  }
+}
+
 TEST_CASE("runs that meet the same thresholds share one calibration profile", "[threshold]") {
   ir::Graph g = network();
   ThresholdConfig c;

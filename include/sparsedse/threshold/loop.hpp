@@ -145,6 +145,17 @@ struct LoopState {
   bool done() const;
 };
 
+// Whether `after` is `before` with a higher `max_iterations` at `limit` and nothing else changed.
+bool raises_only_iteration_limit(const nlohmann::json& before, const nlohmann::json& after,
+                                 const nlohmann::json::json_pointer& limit);
+
+// A checkpoint carried to a higher iteration limit: when `fingerprint` (the new run's) differs from the
+// state's only by a higher max_iterations at `limit`, the runs that stopped at the old limit reopen and the
+// state takes the new fingerprint, so the loop goes on to the same result as a fresh run with the higher
+// limit. Otherwise returns false and changes nothing.
+bool extend_iteration_limit(LoopState& state, const nlohmann::json& fingerprint,
+                            const nlohmann::json::json_pointer& limit);
+
 // The checkpoint format; reading validates every field (InputError naming `where` and the path).
 nlohmann::json to_json(const LoopState& state);
 LoopState loop_state_from_json(const nlohmann::json& j, const std::string& where);
@@ -165,7 +176,8 @@ class ThresholdLoop {
 
   // Advance `state` by one step: the threshold-0 start, the baseline ceiling (only for a checkpoint
   // written before it existed), one iteration of the first unfinished run, or the test accuracy at
-  // thresholds 0. Returns false once everything is done.
+  // thresholds 0. Returns false once everything is done (the records then in their fresh-run order:
+  // threshold-0 records first, then each run's).
   bool step(LoopState& state);
 
   // Step until done, calling `observer` after each completed iteration.
