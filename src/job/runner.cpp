@@ -1,5 +1,6 @@
 #include "sparsedse/job/runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -44,22 +45,17 @@ fs::path step_marker(const fs::path& state_dir, std::size_t step) {
   return state_dir / file;
 }
 
+std::size_t step_index(const std::string& name) {
+  const auto& names = step_names();
+  return std::size_t(std::find(names.begin(), names.end(), name) - names.begin());
+}
+
 bool empty_dir(const fs::path& p) { return fs::is_directory(p) && fs::directory_iterator(p) == fs::directory_iterator(); }
 bool is_run_dir(const fs::path& p) { return path_exists(p / kStateDir / kJobState); }
-
-// The first top-level key in which two fingerprints differ (for the resume error).
-std::string first_difference(const json& a, const json& b) {
-  for (const auto& [key, value] : a.items())
-    if (!b.contains(key) || b.at(key) != value) return key;
-  for (const auto& [key, value] : b.items())
-    if (!a.contains(key)) return key;
-  return "";
-}
 
 // What to do with OUTDIR; the same verdict on every rank (nothing is changed here).
 enum class Start { fresh, wipe, resume, extend };  // extend: resume with a higher iteration limit
 
-constexpr std::size_t kThresholdStep = 3;  // index of "threshold" in step_names()
 const json::json_pointer kIterationLimitKey("/thresholds/max_iterations");  // in job and entry fingerprints
 
 Start check_outdir(const fs::path& out, const RunOptions& o, const json& fingerprint) {
@@ -77,7 +73,7 @@ Start check_outdir(const fs::path& out, const RunOptions& o, const json& fingerp
     if (previous == fingerprint) return Start::resume;
     if (threshold::raises_only_iteration_limit(previous, fingerprint, kIterationLimitKey)) return Start::extend;
     if (!o.force)
-      throw InputError(state.string(), "was written for a different job ('" + first_difference(previous, fingerprint) +
+      throw InputError(state.string(), "was written for a different job ('" + threshold::first_difference(previous, fingerprint) +
                                            "' differs); pass --force to start afresh or choose another output directory");
     return Start::wipe;
   }
@@ -424,7 +420,7 @@ JobResult run_job(const JobSpec& job, const RunOptions& o) {
   if (dist.rank() == 0) {
     if (start == Start::wipe) fs::remove_all(out);
     if (start == Start::extend)  // thresholding (and every step after it) goes on from its checkpoint
-      for (const JobEntry& e : entries) fs::remove(step_marker(out / kStateDir / e.id, kThresholdStep));
+      for (const JobEntry& e : entries) fs::remove(step_marker(out / kStateDir / e.id, step_index("threshold")));
     ensure_directory(out / kStateDir);
     write_json_atomic(out / kStateDir / kJobState, fingerprint);
   }

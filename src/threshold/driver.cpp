@@ -28,15 +28,6 @@ std::string file_digest(const fs::path& path) {
   return buf;
 }
 
-// The first top-level key in which two fingerprints differ (for the resume error).
-std::string first_difference(const json& a, const json& b) {
-  for (const auto& [key, value] : a.items())
-    if (!b.contains(key) || b.at(key) != value) return key;
-  for (const auto& [key, value] : b.items())
-    if (!a.contains(key)) return key;
-  return "";
-}
-
 std::string fixed2(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f", v);

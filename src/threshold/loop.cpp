@@ -330,6 +330,14 @@ void ThresholdLoop::run(LoopState& state, const LoopObserver& observer) {
   }
 }
 
+std::string first_difference(const json& a, const json& b) {
+  for (const auto& [key, value] : a.items())
+    if (!b.contains(key) || b.at(key) != value) return key;
+  for (const auto& [key, value] : b.items())
+    if (!a.contains(key)) return key;
+  return "";
+}
+
 bool raises_only_iteration_limit(const json& before, const json& after, const json::json_pointer& limit) {
   if (!before.contains(limit) || !after.contains(limit)) return false;
   const json &old_limit = before.at(limit), &new_limit = after.at(limit);

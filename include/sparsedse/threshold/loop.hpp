@@ -145,6 +145,9 @@ struct LoopState {
   bool done() const;
 };
 
+// The first top-level key in which two run fingerprints differ ("" if none), for resume errors.
+std::string first_difference(const nlohmann::json& a, const nlohmann::json& b);
+
 // Whether `after` is `before` with a higher `max_iterations` at `limit` and nothing else changed.
 bool raises_only_iteration_limit(const nlohmann::json& before, const nlohmann::json& after,
                                  const nlohmann::json::json_pointer& limit);
