@@ -16,7 +16,7 @@ struct ThresholdOptions {
   std::string policy, hardware, numerics, solver;
   double step = 0, budget = -1;
   std::int64_t calibration = 0, test_images = 0;
-  int max_iterations = 0, refinements = -1, threads = 0;
+  int max_iterations = 0, refinements = -1, threads = 0, chains = 0;
   long long seed = -1;
   bool resume = false, faithful_accumulate = false, export_onnx = false, no_anneal = false;
 };
@@ -78,6 +78,10 @@ void run_threshold(const ThresholdOptions& o, CLI::App& cmd) {
   }
   if (o.faithful_accumulate) c.accumulate = false;
   if (o.no_anneal) c.anneal = false;
+  if (given("--chains")) {
+    if (o.chains < 1) throw InputError("--chains", "expected at least 1 chain");
+    c.chains = o.chains;
+  }
   threshold::run_threshold_job(job, std::cerr);
 }
 
@@ -111,6 +115,8 @@ void add_threshold_command(CLI::App& app) {
   cmd->add_option("--hardware-options", o->hardware_options, "hardware model options JSON");
   cmd->add_flag("--no-anneal", o->no_anneal,
                 "use the solver alone (default: also simulated annealing, repeated from the best design while it gains)");
+  cmd->add_option("--chains", o->chains,
+                  "independent annealing chains per annealing run, run in parallel; the best is kept (default 1)");
   cmd->add_option("--seed", o->seed, "solver seed (default 0)");
   cmd->add_option("--threads", o->threads, "engine threads (0 = all cores)");
   cmd->add_flag("--no-accumulate", o->faithful_accumulate,

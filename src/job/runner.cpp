@@ -261,7 +261,7 @@ EntryRun::Outputs EntryRun::dense() {
   // The reference the sparse designs are measured against: no statistics, the same search effort as
   // every design of the thresholding loop (threshold::DseHardware).
   threshold::DseHardware hardware({entry_.platform, job_.hardware, job_.optimiser, entry_.thresholds.solver,
-                                   entry_.thresholds.anneal});
+                                   entry_.thresholds.anneal, entry_.thresholds.chains});
   threshold::Measured m;
   {
     ProgressStep step(progress_, tag_ + "optimising the dense design", 0);
@@ -276,7 +276,8 @@ EntryRun::Outputs EntryRun::dense() {
 
 EntryRun::Outputs EntryRun::thresholding() {
   const threshold::ThresholdConfig& config = entry_.thresholds;
-  threshold::DseSettings settings{entry_.platform, job_.hardware, job_.optimiser, config.solver, config.anneal};
+  threshold::DseSettings settings{entry_.platform, job_.hardware, job_.optimiser, config.solver, config.anneal,
+                                  config.chains};
   threshold::DseHardware hardware(settings);
   threshold::ThresholdLoop loop(graph(), config, measurer(), hardware);
   loop.compete_with(read_json(dir_ / "designs" / "dense.json"));

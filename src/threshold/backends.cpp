@@ -95,6 +95,7 @@ Measured DseHardware::optimise(const ir::Graph& graph, const nlohmann::json* war
   auto run_solver = [&](dse::Solver solver, const dse::Design* warm, std::uint64_t run_seed) {
     dse::OptimiseOptions run;
     run.solver = solver;
+    run.chains = s.chains;
     run.seed = run_seed;
     run.warm_start = warm;
     return dse::optimise(graph, s.platform, s.model, s.optimiser, run).design;

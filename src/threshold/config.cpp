@@ -28,7 +28,7 @@ std::vector<Policy> parse_policies(const std::string& text, const std::string& w
 ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std::string& where) {
   JsonFields f(doc, where);
   f.allow_only({"policy", "hardware", "step", "refinements", "budget", "raise_share", "calibration", "test_images", "max_iterations", "accumulate",
-                "sparse_only", "bottleneck", "bottleneck_band", "bottleneck_reach", "max_threshold", "headroom", "numerics", "hist_source", "solver", "anneal", "seed"});
+                "sparse_only", "bottleneck", "bottleneck_band", "bottleneck_reach", "max_threshold", "headroom", "numerics", "hist_source", "solver", "anneal", "chains", "seed"});
   ThresholdConfig c;
   c.policies = parse_policies(f.choice("policy", {"uniform", "latency-aware", "both"}, "both"), f.where("policy"));
   std::string hw = f.choice("hardware", {"both", "baseline", "optimised"}, "both");
@@ -60,6 +60,7 @@ ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std:
   c.hist_source = *sparsity::hist_source_from_string(f.choice("hist_source", {"activations", "products"}, "activations"));
   c.solver = dse::solver_from_string(f.choice("solver", {"greedy", "sa", "rule"}, "greedy"));
   c.anneal = f.boolean("anneal", c.anneal);
+  c.chains = int(f.integer_at_least("chains", 1, c.chains));
   long long seed = f.integer_at_least("seed", 0, 0);
   c.seed = std::uint64_t(seed);
   return c;
@@ -91,6 +92,7 @@ nlohmann::json to_json(const ThresholdConfig& c) {
           {"hist_source", sparsity::to_string(c.hist_source)},
           {"solver", dse::to_string(c.solver)},
           {"anneal", c.anneal},
+          {"chains", c.chains},
           {"seed", c.seed}};
 }
 

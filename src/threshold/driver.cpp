@@ -75,6 +75,7 @@ LoopState run_threshold_job(const ThresholdJob& job, std::ostream& progress) {
   if (!job.optimiser.empty()) dse.optimiser = dse::read_optimiser_config(job.optimiser);
   dse.solver = config.solver;
   dse.anneal = config.anneal;
+  dse.chains = config.chains;
 
   RunInfo info{job.model.string(), job.dataset.string(), job.test_dataset.string(), job.platform,
                numerics.to_string(), config};

@@ -21,9 +21,12 @@ std::string_view to_string(Guide guide) {
 
 namespace {
 
-// A solver seed per (run, iteration): resuming re-creates the same seeds without any RNG state.
-std::uint64_t mix_seed(std::uint64_t seed, std::size_t run, int iteration) {
-  std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (1 + (std::uint64_t(run) << 20) + std::uint64_t(iteration));
+// A solver seed per iteration: resuming re-creates the same seeds without any RNG state. Every run of
+// a job draws the same seeds, so a run's designs do not depend on which other runs share its job (a
+// policy run alone reproduces its figures of a two-policy job) and the policies compared in one job
+// are searched with the same random numbers.
+std::uint64_t mix_seed(std::uint64_t seed, int iteration) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (1 + std::uint64_t(iteration));
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
@@ -171,11 +174,11 @@ void ThresholdLoop::start(LoopState& state) {
   ir::Graph g = measured_graph(zeros, p);
   // The baseline hardware: the design optimised for thresholds 0, measured as a fixed design so that
   // every later baseline-hardware figure comes from the same evaluation path.
-  Measured optimised = hardware_.optimise(g, nullptr, mix_seed(config_.seed, 0, 0));
+  Measured optimised = hardware_.optimise(g, nullptr, mix_seed(config_.seed, 0));
   // The search through the dense + sparse space can end below the all-dense design (LUT-bound ResNet-50:
   // −1.7 %); a sparse design is never worse than the dense one, so then the search restarts from it.
   if (reference_ && hardware_.evaluate(*reference_, g).throughput > optimised.throughput)
-    optimised = hardware_.optimise(g, &*reference_, mix_seed(config_.seed, 0, 0));
+    optimised = hardware_.optimise(g, &*reference_, mix_seed(config_.seed, 0));
   // Room for the thresholds to come: layers folded just fast enough for thresholds 0 would otherwise cap
   // the fixed design (the ceiling below) at that rate. Only the fixed design needs it: the optimised runs
   // refold every layer at every step, and start from the optimiser's own design.
@@ -205,7 +208,6 @@ void ThresholdLoop::start(LoopState& state) {
 
 bool ThresholdLoop::advance(LoopState& state, RunState& run) {
   const int iteration = run.iteration + 1;
-  const std::size_t run_index = std::size_t(&run - state.runs.data());
   const BottleneckRule rule =
       bottleneck_rule(config_.bottleneck, config_.sparse_only, run.guide == Guide::baseline, config_.bottleneck_band,
                       config_.bottleneck_reach);
@@ -269,7 +271,7 @@ bool ThresholdLoop::advance(LoopState& state, RunState& run) {
       }
       if (run.measure_optimised) {
         Measured o = hardware_.optimise(g, run.design.is_null() ? nullptr : &run.design,
-                                        mix_seed(config_.seed, run_index, iteration));
+                                        mix_seed(config_.seed, iteration));
         rec.optimised_throughput = o.throughput;
         rec.optimised_resources = o.resources;
         run.design = std::move(o.design);

@@ -11,7 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kStateVersion = 2;  // 2: per-ReLU steps and refinements
+constexpr int kStateVersion = 3;  // 2: per-ReLU steps and refinements; 3: seeds shared by the runs
 
 json optional_number(const std::optional<double>& v) { return v ? json(*v) : json(); }
 

@@ -496,6 +496,36 @@ TEST_CASE("a higher iteration limit continues the runs stopped at the old one, t
   }
 }
 
+TEST_CASE("a run's designs do not depend on the other runs of its job", "[threshold]") {
+  const ir::Graph g = network();
+  auto optimised_throughputs = [&](std::vector<Policy> policies, HardwareMode hardware, Policy policy) {
+    ThresholdConfig c;
+    c.policies = std::move(policies);
+    c.hardware = hardware;
+    c.max_iterations = 6;
+    c.seed = 3;
+    WorldMeasurer m(g);
+    WorldHardware h;
+    h.seed_speed = 0.125;
+    ThresholdLoop loop(g, c, m, h);
+    LoopState s = loop.initial_state({{"test", 1}});
+    loop.run(s);
+    std::vector<double> out;
+    for (const IterationRecord& r : s.records)
+      if (r.policy == policy && r.optimised_throughput) out.push_back(*r.optimised_throughput);
+    return out;
+  };
+  const std::vector<Policy> both{Policy::uniform, Policy::latency_aware};
+  // Latency-aware is the job's third run (after uniform and latency-aware on the baseline hardware) and
+  // the only one when run alone: the same seeds either way, so the same designs.
+  const std::vector<double> alone = optimised_throughputs({Policy::latency_aware}, HardwareMode::optimised,
+                                                          Policy::latency_aware);
+  REQUIRE(alone.size() > 3);
+  CHECK(optimised_throughputs(both, HardwareMode::both, Policy::latency_aware) == alone);
+  CHECK(optimised_throughputs(both, HardwareMode::both, Policy::uniform) ==
+        optimised_throughputs({Policy::uniform}, HardwareMode::both, Policy::uniform));
+}
+
 TEST_CASE("runs that meet the same thresholds share one calibration profile", "[threshold]") {
   ir::Graph g = network();
   ThresholdConfig c;
@@ -596,6 +626,8 @@ TEST_CASE("threshold config: defaults, validation and errors naming file and key
   const auto bare = threshold_config_from_json({{"headroom", false}}, "t.json");
   CHECK_FALSE(bare.headroom);
   CHECK_FALSE(threshold_config_from_json(to_json(bare), "t.json").headroom);
+  CHECK(d.chains == 1);
+  CHECK(threshold_config_from_json(to_json(threshold_config_from_json({{"chains", 3}}, "t.json")), "t.json").chains == 3);
 
   auto error_of = [](const nlohmann::json& j) {
     try {
@@ -618,6 +650,8 @@ TEST_CASE("threshold config: defaults, validation and errors naming file and key
   CHECK(error_of({{"headroom", "yes"}}).find("t.json: /headroom") != std::string::npos);
   CHECK(error_of({{"raise_share", 0}}).find("t.json: /raise_share") != std::string::npos);
   CHECK(error_of({{"raise_share", 1.5}}).find("t.json: /raise_share") != std::string::npos);
+  CHECK(error_of({{"chains", 0}}).find("t.json: /chains") != std::string::npos);
+  CHECK(error_of({{"chains", 1.5}}).find("t.json: /chains") != std::string::npos);
 }
 
 TEST_CASE("a checkpoint with a bad field is an InputError naming it", "[threshold]") {

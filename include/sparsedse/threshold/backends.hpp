@@ -45,6 +45,7 @@ struct DseSettings {
   dse::OptimiserConfig optimiser;
   dse::Solver solver = dse::Solver::greedy;
   bool anneal = true;  // then simulated annealing from the best design, until it stops gaining
+  int chains = 1;      // independent chains per annealing run (ThresholdConfig::chains)
 };
 
 // optimise(): from scratch, the solver and (with `anneal`) simulated annealing; from a warm start, the
