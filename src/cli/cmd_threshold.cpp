@@ -79,7 +79,8 @@ void run_threshold(const ThresholdOptions& o, CLI::App& cmd) {
   if (o.faithful_accumulate) c.accumulate = false;
   if (o.no_anneal) c.anneal = false;
   if (given("--chains")) {
-    if (o.chains < 1) throw InputError("--chains", "expected at least 1 chain");
+    if (o.chains < 1 || o.chains > threshold::ThresholdConfig::kMaxChains)
+      throw InputError("--chains", "expected 1 to " + std::to_string(threshold::ThresholdConfig::kMaxChains) + " chains");
     c.chains = o.chains;
   }
   threshold::run_threshold_job(job, std::cerr);

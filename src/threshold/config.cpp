@@ -60,7 +60,9 @@ ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std:
   c.hist_source = *sparsity::hist_source_from_string(f.choice("hist_source", {"activations", "products"}, "activations"));
   c.solver = dse::solver_from_string(f.choice("solver", {"greedy", "sa", "rule"}, "greedy"));
   c.anneal = f.boolean("anneal", c.anneal);
-  c.chains = int(f.integer_at_least("chains", 1, c.chains));
+  const long long chains = f.integer_at_least("chains", 1, c.chains);
+  if (chains > ThresholdConfig::kMaxChains) f.fail("chains", "at most " + std::to_string(ThresholdConfig::kMaxChains) + " chains");
+  c.chains = int(chains);
   long long seed = f.integer_at_least("seed", 0, 0);
   c.seed = std::uint64_t(seed);
   return c;

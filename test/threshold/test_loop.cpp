@@ -652,6 +652,7 @@ TEST_CASE("threshold config: defaults, validation and errors naming file and key
   CHECK(error_of({{"raise_share", 1.5}}).find("t.json: /raise_share") != std::string::npos);
   CHECK(error_of({{"chains", 0}}).find("t.json: /chains") != std::string::npos);
   CHECK(error_of({{"chains", 1.5}}).find("t.json: /chains") != std::string::npos);
+  CHECK(error_of({{"chains", 4097}}).find("t.json: /chains: expected at most 4096 chains") != std::string::npos);
 }
 
 TEST_CASE("a checkpoint with a bad field is an InputError naming it", "[threshold]") {
