@@ -123,7 +123,7 @@ void add_optimise_command(CLI::App& app) {
       ->check(CLI::IsMember({"sa", "greedy", "rule"}))
       ->capture_default_str();
   cmd->add_option("--chains", o->chains, "independent annealing chains run in parallel; the best is kept")
-      ->check(CLI::Range(1, 4096))
+      ->check(CLI::Range(1, dse::kMaxChains))
       ->capture_default_str();
   CLI::Option* seed =
       cmd->add_option("--seed", o->seed, "random seed (overrides annealing.seed); same inputs and seed, same design");

@@ -79,8 +79,8 @@ void run_threshold(const ThresholdOptions& o, CLI::App& cmd) {
   if (o.faithful_accumulate) c.accumulate = false;
   if (o.no_anneal) c.anneal = false;
   if (given("--chains")) {
-    if (o.chains < 1 || o.chains > threshold::ThresholdConfig::kMaxChains)
-      throw InputError("--chains", "expected 1 to " + std::to_string(threshold::ThresholdConfig::kMaxChains) + " chains");
+    if (o.chains < 1 || o.chains > dse::kMaxChains)
+      throw InputError("--chains", "expected 1 to " + std::to_string(dse::kMaxChains) + " chains");
     c.chains = o.chains;
   }
   threshold::run_threshold_job(job, std::cerr);

@@ -61,7 +61,7 @@ ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std:
   c.solver = dse::solver_from_string(f.choice("solver", {"greedy", "sa", "rule"}, "greedy"));
   c.anneal = f.boolean("anneal", c.anneal);
   const long long chains = f.integer_at_least("chains", 1, c.chains);
-  if (chains > ThresholdConfig::kMaxChains) f.fail("chains", "at most " + std::to_string(ThresholdConfig::kMaxChains) + " chains");
+  if (chains > dse::kMaxChains) f.fail("chains", "at most " + std::to_string(dse::kMaxChains) + " chains");
   c.chains = int(chains);
   long long seed = f.integer_at_least("seed", 0, 0);
   c.seed = std::uint64_t(seed);

@@ -17,6 +17,8 @@ enum class Solver { sa, greedy, rule };
 std::string_view to_string(Solver solver);
 Solver solver_from_string(std::string_view name);  // "sa" | "greedy" | "rule"; InputError otherwise
 
+constexpr int kMaxChains = 4096;  // the most annealing chains one run accepts (CLI and threshold config)
+
 struct OptimiseOptions {
   Solver solver = Solver::sa;
   int chains = 1;                     // independent SA chains (OpenMP); the best is returned

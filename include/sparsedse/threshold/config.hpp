@@ -78,11 +78,10 @@ struct ThresholdConfig {
   // (for the threshold-0 design as for every re-optimisation, so both hardware modes get the same effort).
   // On ResNet-20 greedy alone leaves ~13 % throughput to annealing at thresholds 0.
   bool anneal = true;
-  // Ours: independent annealing chains per annealing run, run in parallel (OpenMP), at most kMaxChains;
+  // Ours: independent annealing chains per annealing run, run in parallel (OpenMP), at most dse::kMaxChains;
   // the best is kept. Chain 0 is the one-chain run, so more chains never end a single search slower;
   // over a whole loop they change the path, not the seed spread (docs/results.md, session 15).
   int chains = 1;
-  static constexpr int kMaxChains = 4096;  // as `sparsedse optimise --chains`
   std::uint64_t seed = 0;
 
   bool runs(Policy p) const;
