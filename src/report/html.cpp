@@ -140,12 +140,12 @@ void comparison_section(std::ostringstream& h, const RunReport& r) {
         continue;
       }
       h << "<td><span class=\"gain\">" << signed_percent(o->gain) << "</span><br>" << fixed(o->throughput, 1)
-        << " img/s<br>top-1 " << (o->run->top1_test ? fixed(*o->run->top1_test, 2) + " % test, " : std::string())
-        << fixed(o->record->top1, 2) << " % cal.</td>";
+        << " img/s<br>top-1 " << threshold::top1_at_budget(*o, r.info.config.budget) << "</td>";
     }
     h << "</tr>";
   }
-  h << "</tbody></table>";
+  h << "</tbody></table><p class=\"note\">In brackets: each top-1's change from thresholds 0 on the same images, "
+       "± one standard error (paired: only the images that change class count).</p>";
   if (auto ceiling = threshold::ceiling_gain(r.state))
     h << "<p class=\"note\">Baseline-hardware ceiling: " << signed_percent(*ceiling)
       << " (the threshold-0 design with every threshold-sensitive layer's input windows all zero).</p>";

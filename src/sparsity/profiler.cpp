@@ -256,6 +256,7 @@ struct Profiler::Impl {
     }
     result.top1 = double(top1) / double(images);
     result.top5 = double(top5) / double(images);
+    result.top1_hits = hit1;
     result.layers.clear();
     result.relu_zero_fraction.clear();
     for (ir::Vertex v : order) {

@@ -31,11 +31,14 @@ sparsity::ProfileResult ProfilerMeasurer::calibrate(const ThresholdMap& threshol
   return profiler_.profile(to_engine(thresholds));
 }
 
-double ProfilerMeasurer::test_top1(const ThresholdMap& thresholds) {
+TopOneHits ProfilerMeasurer::test_hits(const ThresholdMap& thresholds) {
   for (const auto& [name, value] : thresholds) engine_.set_threshold(name, float(value));
   engine::EvalOptions options;
   options.batch = batch_;
-  return engine::evaluate(engine_, test_, options).top1;
+  const engine::EvalResult result = engine::evaluate(engine_, test_, options);
+  TopOneHits hits(result.predictions.size());
+  for (std::size_t i = 0; i < hits.size(); ++i) hits[i] = result.predictions[i] == test_.label(std::int64_t(i));
+  return hits;
 }
 
 Measured measure(const dse::Design& design) {

@@ -47,7 +47,7 @@ constexpr const char* kIterationLimit = "iteration limit reached";  // the one s
 bool LoopState::done() const {
   if (!started || !baseline_ceiling) return false;
   for (const RunState& r : runs)
-    if (!r.done || !r.top1_test) return false;
+    if (!r.done || !r.top1_test || !r.calibration_drop || !r.test_drop) return false;
   return top1_test_zero.has_value();
 }
 
@@ -103,10 +103,16 @@ const sparsity::ProfileResult& ThresholdLoop::calibrate(const ThresholdMap& thre
   return profiles_.emplace(thresholds, measurer_.calibrate(thresholds)).first->second;
 }
 
-double ThresholdLoop::test_top1(const ThresholdMap& thresholds) {
-  auto it = test_top1_.find(thresholds);
-  if (it == test_top1_.end()) it = test_top1_.emplace(thresholds, percent(measurer_.test_top1(thresholds))).first;
+const TopOneHits& ThresholdLoop::test_hits(const ThresholdMap& thresholds) {
+  auto it = test_hits_.find(thresholds);
+  if (it == test_hits_.end()) it = test_hits_.emplace(thresholds, measurer_.test_hits(thresholds)).first;
   return it->second;
+}
+
+double ThresholdLoop::test_top1(const ThresholdMap& thresholds) {
+  const TopOneHits& hits = test_hits(thresholds);
+  const auto right = std::count(hits.begin(), hits.end(), std::uint8_t(1));
+  return hits.empty() ? 0.0 : percent(double(right) / double(hits.size()));
 }
 
 ir::Graph ThresholdLoop::measured_graph(const ThresholdMap& thresholds, const sparsity::ProfileResult& profile) const {
@@ -307,8 +313,16 @@ bool ThresholdLoop::step(LoopState& state) {
       advance(state, run);
       return true;
     }
-  if (!state.top1_test_zero) {
-    state.top1_test_zero = test_top1(zero_thresholds());
+  if (!state.done()) {
+    // Every run is done: the test top-1 at thresholds 0, and each run's drop image by image (also for a
+    // checkpoint written before the drops existed).
+    const ThresholdMap zeros = zero_thresholds();
+    state.top1_test_zero = test_top1(zeros);
+    const TopOneHits calibration_zero = calibrate(zeros).top1_hits;  // a copy: calibrate() may evict it
+    for (RunState& run : state.runs) {
+      run.test_drop = paired_drop(test_hits(zeros), test_hits(run.thresholds));
+      run.calibration_drop = paired_drop(calibration_zero, calibrate(run.thresholds).top1_hits);
+    }
     return true;
   }
   // Runs advance one after the other, so a fresh state holds the threshold-0 records, then each run's in

@@ -101,6 +101,30 @@ std::optional<Outcome> outcome(const LoopState& state, Policy policy, bool optim
   return o;
 }
 
+namespace {
+
+// "−1.08 ± 0.16": a loss of 1.08 points; a gain reads "+0.20 ± 0.10".
+std::string drop_text(const PairedDrop& drop) {
+  const double change = -drop.points();
+  return (change < 0 ? "−" : "+") + fixed(std::abs(change), 2) + " ± " + fixed(drop.standard_error(), 2);
+}
+
+}  // namespace
+
+std::string top1_at_budget(const Outcome& o, double budget) {
+  const RunState& run = *o.run;
+  std::string text;
+  if (run.top1_test) {
+    text = fixed(*run.top1_test, 2) + " % test";
+    if (run.test_drop) text += " (" + drop_text(*run.test_drop) + ")";
+    text += ", ";
+  }
+  text += fixed(o.record->top1, 2) + " % cal.";
+  if (run.calibration_drop) text += " (" + drop_text(*run.calibration_drop) + ")";
+  if (run.test_drop && run.test_drop->points() > budget + 1e-9) text += ", test drop over the budget";
+  return text;
+}
+
 std::optional<double> ceiling_gain(const LoopState& state) {
   if (!state.baseline_ceiling || !(state.baseline_throughput > 0)) return std::nullopt;
   return state.baseline_ceiling->throughput / state.baseline_throughput - 1.0;
@@ -117,6 +141,8 @@ json summary_json(const LoopState& state, const RunInfo& info) {
                  {"throughput", o->throughput},
                  {"top1_test", o->run->top1_test ? json(*o->run->top1_test) : json()},
                  {"top1_calibration", o->record->top1},
+                 {"test_drop", o->run->test_drop ? to_json(*o->run->test_drop) : json()},
+                 {"calibration_drop", o->run->calibration_drop ? to_json(*o->run->calibration_drop) : json()},
                  {"run", o->run->name},
                  {"iteration", o->record->iteration},
                  {"iterations", o->run->iteration},
@@ -243,11 +269,13 @@ std::string report_markdown(const LoopState& state, const RunInfo& info, const s
         continue;
       }
       md << " | **" << percent_gain(o->gain) << "** (" << fixed(o->throughput, 1) << " img/s; top-1 "
-         << (o->run->top1_test ? fixed(*o->run->top1_test, 2) + " % test" : std::string("n/a")) << ", "
-         << fixed(o->record->top1, 2) << " % cal.)";
+         << top1_at_budget(*o, c.budget) << ")";
     }
     md << " |\n";
   }
+  md << "\nIn brackets: each top-1's change from thresholds 0 on the same images, ± one standard error (paired: only the "
+        "images that change class count). The budget holds on the calibration subset; a test drop beyond it, or a "
+        "standard error that is a large part of it, asks for more calibration images.\n";
   if (const auto& c = state.baseline_ceiling; c && ceiling_gain(state)) {
     md << "\nBaseline-hardware ceiling: **" << percent_gain(*ceiling_gain(state)) << "** (" << fixed(c->throughput, 1)
        << " img/s), the threshold-0 design with every threshold-sensitive layer's input windows all zero; no thresholds"

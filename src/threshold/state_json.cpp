@@ -24,6 +24,23 @@ ResourceUse resources_from(const JsonFields& f) {
   return {f.number("lut"), f.number("ff"), f.number("dsp"), f.number("bram"), f.number("uram")};
 }
 
+// A PairedDrop (absent or null: none); points and standard_error are derived, so only checked to be numbers.
+std::optional<PairedDrop> optional_drop(const JsonFields& f, const std::string& key) {
+  if (!f.has(key) || f.raw(key).is_null()) return std::nullopt;
+  JsonFields d = f.object(key);
+  d.allow_only({"points", "standard_error", "images", "worse", "better"});
+  d.number("points");
+  d.number("standard_error");
+  auto count = [&](const std::string& name) {
+    const long long n = d.integer(name);
+    if (n < 0) d.fail(name, "a count >= 0");
+    return std::int64_t(n);
+  };
+  PairedDrop drop{count("images"), count("worse"), count("better")};
+  if (drop.worse + drop.better > drop.images) d.fail("images", "at least worse + better images");
+  return drop;
+}
+
 std::optional<double> optional_number(const JsonFields& f, const std::string& key) {
   if (!f.has(key)) return std::nullopt;
   return f.number(key);
@@ -159,7 +176,9 @@ json to_json(const LoopState& s) {
                     {"stop_reason", r.stop_reason},
                     {"design", r.design},
                     {"guide_layers", layers_json(r.guide_layers)},
-                    {"top1_test", optional_number(r.top1_test)}});
+                    {"top1_test", optional_number(r.top1_test)},
+                    {"calibration_drop", r.calibration_drop ? to_json(*r.calibration_drop) : json()},
+                    {"test_drop", r.test_drop ? to_json(*r.test_drop) : json()}});
   }
   for (const IterationRecord& r : s.records) records.push_back(to_json(r));
   return {{"version", kStateVersion},
@@ -206,7 +225,7 @@ LoopState loop_state_from_json(const json& j, const std::string& where) {
     JsonFields r(runs[i], where, json_path("/runs", i));
     r.allow_only({"name", "policy", "guide", "measure_baseline", "measure_optimised", "thresholds",
                   "accepted_iteration", "steps", "refinements_left", "iteration", "done", "stop_reason", "design",
-                  "guide_layers", "top1_test"});
+                  "guide_layers", "top1_test", "calibration_drop", "test_drop"});
     RunState run;
     run.name = r.string("name");
     run.policy = policy_from(r, "policy");
@@ -227,6 +246,8 @@ LoopState loop_state_from_json(const json& j, const std::string& where) {
     run.design = r.raw("design");
     run.guide_layers = layers_from(r.raw("guide_layers"), r.where("guide_layers"));
     run.top1_test = optional_number(r, "top1_test");
+    run.calibration_drop = optional_drop(r, "calibration_drop");
+    run.test_drop = optional_drop(r, "test_drop");
     s.runs.push_back(std::move(run));
   }
   const json& records = f.raw("records");

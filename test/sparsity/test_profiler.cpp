@@ -97,6 +97,7 @@ TEST_CASE("profile agrees with an independent count over the engine's activation
 
   // Rank of the label: classes scoring higher, or equal with a lower index (ties go to the lower class).
   int top1 = 0, top5 = 0;
+  std::vector<std::uint8_t> hits;
   for (int n = 0; n < 23; ++n) {
     const int label = set.data.label(n);
     const float* z = logits.image(n);
@@ -104,8 +105,12 @@ TEST_CASE("profile agrees with an independent count over the engine's activation
     for (int c = 0; c < 10; ++c) rank += z[c] > z[label] || (z[c] == z[label] && c < label);
     top1 += rank == 0;
     top5 += rank < 5;
+    hits.push_back(rank == 0);
   }
   CHECK(r.top1 == double(top1) / 23.0);
+  CHECK(r.top1_hits == hits);
+  CHECK(top1 > 0);
+  CHECK(top1 < 23);  // both outcomes occur, so the per-image order is tested
   CHECK(r.top5 == double(top5) / 23.0);
 
   for (const char* name : {"conv_a", "conv_b", "conv_skip", "conv_g", "fc"}) {

@@ -72,6 +72,16 @@ TEST_CASE("uniform run: accepted steps, rollback over budget, step refinement", 
   // Test accuracy at the final thresholds: 88 − 5·25·0.01 = 86.75 %; at 0: 88 %.
   CHECK(*run.top1_test == Approx(86.75));
   CHECK(*s.top1_test_zero == Approx(88.0));
+  // The same drops image by image (the world's thresholds turn the last right images wrong): 10 of 1000
+  // calibration images, 125 of 10 000 test images. Standard errors 100·√((w − w²/n)/(n − 1)/n).
+  REQUIRE(run.calibration_drop);
+  REQUIRE(run.test_drop);
+  CHECK(*run.calibration_drop == PairedDrop{1000, 10, 0});
+  CHECK(run.calibration_drop->points() == Approx(s.top1_zero - fin.top1));
+  CHECK(run.calibration_drop->standard_error() == Approx(0.314800).epsilon(1e-5));
+  CHECK(*run.test_drop == PairedDrop{10000, 125, 0});
+  CHECK(run.test_drop->points() == Approx(*s.top1_test_zero - *run.top1_test));
+  CHECK(run.test_drop->standard_error() == Approx(0.111108).epsilon(1e-5));
 
   // Throughput at 0.06: z = 0.3 + 2·0.06 = 0.42 everywhere but c1 (dense, 1000 cycles); partition 1's
   // slowest is 580. Baseline: 10⁶/(1000 + 580); re-optimised three times from the start: speed 2.5.
@@ -423,6 +433,23 @@ TEST_CASE("the same inputs give byte-identical outputs, and a resumed run ends i
     CHECK(to_json(s).dump() == to_json(a).dump());
   }
 
+  // A checkpoint written before the per-image drops existed: resuming measures them at its end.
+  nlohmann::json without_drops = to_json(a);
+  for (nlohmann::json& run : without_drops["runs"]) {
+    run.erase("calibration_drop");
+    run.erase("test_drop");
+  }
+  {
+    WorldMeasurer m(g);
+    WorldHardware h;
+    ThresholdLoop loop(g, c, m, h);
+    LoopState s = loop_state_from_json(without_drops, "checkpoint.json");
+    CHECK_FALSE(s.done());
+    CHECK(loop.step(s));
+    CHECK(s.done());
+    CHECK(to_json(s).dump() == to_json(a).dump());
+  }
+
   // The steering design's memory-bound flags and weight traffic survive a checkpoint; a checkpoint from
   // before them (each partition a bare array of layers) reads as compute-bound without weight traffic.
   LoopState steered = a;
@@ -547,6 +574,7 @@ TEST_CASE("summary, CSV and report carry the 2x2 result", "[threshold]") {
   ir::Graph g = network();
   ThresholdConfig c;
   c.max_iterations = 10;
+  c.step = 0.02;  // uniform then ends at 0.06 with a test drop of 1.25 points (the uniform run test)
   RunInfo info{"world.onnx", "d.json", "", "u250", "fixed:16.8", c};
   LoopState s = run_all(g, c);
   nlohmann::json sum = summary_json(s, info);
@@ -557,6 +585,11 @@ TEST_CASE("summary, CSV and report carry the 2x2 result", "[threshold]") {
       double gain = r[hw]["gain"].get<double>(), tp = r[hw]["throughput"].get<double>();
       CHECK(gain == Approx(tp / s.baseline_throughput - 1));
       CHECK(r[hw]["top1_test"].is_number());
+      const nlohmann::json& drop = r[hw]["test_drop"];
+      CHECK(drop["points"].get<double>() == Approx(*s.top1_test_zero - r[hw]["top1_test"].get<double>()));
+      CHECK(drop["images"] == 10000);
+      CHECK(r[hw]["calibration_drop"]["points"].get<double>() ==
+            Approx(s.top1_zero - r[hw]["top1_calibration"].get<double>()));
     }
   }
   CHECK(sum["results"][0]["policy"] == "uniform");
@@ -585,6 +618,10 @@ TEST_CASE("summary, CSV and report carry the 2x2 result", "[threshold]") {
   char gain[32];
   std::snprintf(gain, sizeof gain, "%+.1f %%", 100 * o->gain);
   CHECK(md.find("| latency-aware | **") != std::string::npos);
+  // Each accuracy with its drop ± one standard error; a test drop beyond the budget is named.
+  INFO(md);
+  CHECK(md.find("| uniform | **+7.6 %** (632.9 img/s; top-1 86.75 % test (−1.25 ± 0.11), 89.00 % cal. (−1.00 ± 0.31), "
+                "test drop over the budget) |") != std::string::npos);
   CHECK(md.find(gain) != std::string::npos);
   CHECK(throughput_vs_accuracy_svg(s).find("latency-aware, optimised hardware") != std::string::npos);
   CHECK(throughput_vs_accuracy_svg(s).find("baseline hardware, ceiling") != std::string::npos);
@@ -661,6 +698,11 @@ TEST_CASE("a checkpoint with a bad field is an InputError naming it", "[threshol
   c.max_iterations = 2;
   nlohmann::json j = to_json(run_all(g, c));
   CHECK(loop_state_from_json(j, "cp.json") == run_all(g, c));
+  nlohmann::json drop = j;
+  drop["runs"][0]["test_drop"]["worse"] = 20000;  // more changed images than the 10 000 measured
+  CHECK_THROWS_WITH(loop_state_from_json(drop, "cp.json"), Catch::Contains("cp.json: /runs/0/test_drop/images"));
+  drop["runs"][0]["test_drop"]["worse"] = -1;
+  CHECK_THROWS_WITH(loop_state_from_json(drop, "cp.json"), Catch::Contains("cp.json: /runs/0/test_drop/worse"));
   j["runs"][0]["step"] = "fast";
   CHECK_THROWS_WITH(loop_state_from_json(j, "cp.json"), Catch::Contains("cp.json: /runs/0/step"));
 }

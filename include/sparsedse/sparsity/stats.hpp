@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,7 @@ struct ProfileResult {
   double top1 = 0.0;         // fraction of images whose label is the arg-max logit
   double top5 = 0.0;         // fraction of images whose label is among the five largest logits
   std::int64_t images = 0;
+  std::vector<std::uint8_t> top1_hits;  // per image: 1 if top-1 is right (not written to statistics files)
   std::map<std::string, ir::SparsityStats> layers;   // every Convolution / InnerProduct, by node name
   std::map<std::string, double> relu_zero_fraction;  // zeros in each ReLU's output, over all images
   bool operator==(const ProfileResult&) const = default;

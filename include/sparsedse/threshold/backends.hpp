@@ -22,7 +22,7 @@ class ProfilerMeasurer : public Measurer {
   ProfilerMeasurer(const ir::Graph& graph, const engine::Numerics& numerics, const data::Dataset& calibration,
                    const data::Dataset& test, sparsity::ProfilerOptions options = {});
   sparsity::ProfileResult calibrate(const ThresholdMap& thresholds) override;
-  double test_top1(const ThresholdMap& thresholds) override;
+  TopOneHits test_hits(const ThresholdMap& thresholds) override;
   std::int64_t test_images() const override { return test_.size(); }
   std::int64_t calibration_images() const override { return calibration_images_; }
 

@@ -24,6 +24,7 @@
 
 #include "sparsedse/ir/graph.hpp"
 #include "sparsedse/sparsity/stats.hpp"
+#include "sparsedse/threshold/accuracy.hpp"
 #include "sparsedse/threshold/config.hpp"
 #include "sparsedse/threshold/policy.hpp"
 
@@ -33,10 +34,10 @@ namespace sparsedse::threshold {
 class Measurer {
  public:
   virtual ~Measurer() = default;
-  // Profile of the calibration subset (top-1 as a fraction, window statistics per Conv/IP).
+  // Profile of the calibration subset (top-1 as a fraction and per image, window statistics per Conv/IP).
   virtual sparsity::ProfileResult calibrate(const ThresholdMap& thresholds) = 0;
-  // Top-1 (fraction) on the held-out test set.
-  virtual double test_top1(const ThresholdMap& thresholds) = 0;
+  // Top-1 per image of the held-out test set.
+  virtual TopOneHits test_hits(const ThresholdMap& thresholds) = 0;
   virtual std::int64_t test_images() const = 0;
   virtual std::int64_t calibration_images() const = 0;
 };
@@ -112,6 +113,9 @@ struct RunState {
   nlohmann::json design;         // last accepted re-optimised design (warm start); null if not measured
   PartitionLatencies guide_layers;  // latencies of the steering design at the accepted statistics
   std::optional<double> top1_test;  // percent, at `thresholds`, once the run is done
+  // The top-1 drop from thresholds 0 to `thresholds`, image by image, on the calibration subset and on
+  // the test set: computed with the test top-1 at thresholds 0, after every run is done.
+  std::optional<PairedDrop> calibration_drop, test_drop;
   bool operator==(const RunState&) const = default;
 };
 
@@ -199,6 +203,7 @@ class ThresholdLoop {
   void measure_ceiling(LoopState& state, const ir::Graph& limit);  // limit: with_all_zero_windows(thresholds 0)
   bool advance(LoopState& state, RunState& run);  // false: the run ended without a new record
   const sparsity::ProfileResult& calibrate(const ThresholdMap& thresholds);
+  const TopOneHits& test_hits(const ThresholdMap& thresholds);
   double test_top1(const ThresholdMap& thresholds);
 
   const ir::Graph& graph_;
@@ -210,7 +215,7 @@ class ThresholdLoop {
   // Measurements are pure functions of the thresholds: runs that meet the same thresholds share them.
   std::map<ThresholdMap, sparsity::ProfileResult> profiles_;
   std::deque<ThresholdMap> profile_order_;
-  std::map<ThresholdMap, double> test_top1_;
+  std::map<ThresholdMap, TopOneHits> test_hits_;
 };
 
 // The record a run's result is read from: its last accepted iteration.
