@@ -419,36 +419,26 @@ TEST_CASE("the same inputs give byte-identical outputs, and a resumed run ends i
     CHECK(to_json(s).dump() == to_json(a).dump());
   }
 
-  // A checkpoint written before the ceiling existed: resuming measures it (the same as a fresh run's).
-  nlohmann::json legacy = to_json(a);
-  legacy.erase("baseline_ceiling");
-  {
+  // Checkpoints written before a field existed: one more step measures it, as a fresh run did.
+  auto completes_in_one_step = [&](const nlohmann::json& checkpoint) {
     WorldMeasurer m(g);
     WorldHardware h;
     ThresholdLoop loop(g, c, m, h);
-    LoopState s = loop_state_from_json(legacy, "checkpoint.json");
+    LoopState s = loop_state_from_json(checkpoint, "checkpoint.json");
     CHECK_FALSE(s.done());
     CHECK(loop.step(s));
     CHECK(s.done());
     CHECK(to_json(s).dump() == to_json(a).dump());
-  }
-
-  // A checkpoint written before the per-image drops existed: resuming measures them at its end.
-  nlohmann::json without_drops = to_json(a);
+  };
+  nlohmann::json legacy = to_json(a);
+  legacy.erase("baseline_ceiling");
+  completes_in_one_step(legacy);
+  nlohmann::json without_drops = to_json(a);  // the per-image drops
   for (nlohmann::json& run : without_drops["runs"]) {
     run.erase("calibration_drop");
     run.erase("test_drop");
   }
-  {
-    WorldMeasurer m(g);
-    WorldHardware h;
-    ThresholdLoop loop(g, c, m, h);
-    LoopState s = loop_state_from_json(without_drops, "checkpoint.json");
-    CHECK_FALSE(s.done());
-    CHECK(loop.step(s));
-    CHECK(s.done());
-    CHECK(to_json(s).dump() == to_json(a).dump());
-  }
+  completes_in_one_step(without_drops);
 
   // The steering design's memory-bound flags and weight traffic survive a checkpoint; a checkpoint from
   // before them (each partition a bare array of layers) reads as compute-bound without weight traffic.
