@@ -326,7 +326,8 @@ EntryRun::Outputs EntryRun::thresholding() {
   }
   for (const threshold::RunState& r : state.runs)
     log("thresholding: " + r.name + " stopped after " + std::to_string(r.iteration) + " iterations (" + r.stop_reason +
-        ")" + (r.top1_test ? "; test top-1 " + report::fixed(*r.top1_test, 2) + " %" : std::string()));
+        ")" + (r.top1_test ? "; test top-1 " + report::fixed(*r.top1_test, 2) + " %" : std::string()) +
+        (r.test_drop ? " (" + threshold::to_string(*r.test_drop) + " points against thresholds 0)" : std::string()));
 
   std::vector<std::string> layers;
   for (ir::Vertex v : graph().topological_order())

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -28,6 +29,13 @@ PairedDrop paired_drop(const TopOneHits& zero, const TopOneHits& now) {
     if (!zero[i] && now[i]) ++d.better;
   }
   return d;
+}
+
+std::string to_string(const PairedDrop& drop) {
+  const double change = -drop.points();
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f ± %.2f", std::abs(change), drop.standard_error());
+  return (change < 0 ? "−" : "+") + std::string(buf);
 }
 
 nlohmann::json to_json(const PairedDrop& drop) {

@@ -101,26 +101,16 @@ std::optional<Outcome> outcome(const LoopState& state, Policy policy, bool optim
   return o;
 }
 
-namespace {
-
-// "−1.08 ± 0.16": a loss of 1.08 points; a gain reads "+0.20 ± 0.10".
-std::string drop_text(const PairedDrop& drop) {
-  const double change = -drop.points();
-  return (change < 0 ? "−" : "+") + fixed(std::abs(change), 2) + " ± " + fixed(drop.standard_error(), 2);
-}
-
-}  // namespace
-
 std::string top1_at_budget(const Outcome& o, double budget) {
   const RunState& run = *o.run;
   std::string text;
   if (run.top1_test) {
     text = fixed(*run.top1_test, 2) + " % test";
-    if (run.test_drop) text += " (" + drop_text(*run.test_drop) + ")";
+    if (run.test_drop) text += " (" + to_string(*run.test_drop) + ")";
     text += ", ";
   }
   text += fixed(o.record->top1, 2) + " % cal.";
-  if (run.calibration_drop) text += " (" + drop_text(*run.calibration_drop) + ")";
+  if (run.calibration_drop) text += " (" + to_string(*run.calibration_drop) + ")";
   if (run.test_drop && run.test_drop->points() > budget + 1e-9) text += ", test drop over the budget";
   return text;
 }

@@ -18,6 +18,9 @@ TEST_CASE("paired top-1 drop and its standard error, by hand", "[threshold][accu
   // standard error √(0.32222/10) = 0.179505 → 17.95 points.
   CHECK(d.standard_error() == Approx(17.9505).epsilon(1e-5));
 
+  CHECK(to_string(d) == "−10.00 ± 17.95");
+  CHECK(to_string(paired_drop({0, 1}, {1, 1})) == "+50.00 ± 50.00");
+
   const nlohmann::json j = to_json(d);
   CHECK(j["worse"] == 2);
   CHECK(j["better"] == 1);

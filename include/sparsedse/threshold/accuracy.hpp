@@ -2,8 +2,9 @@
 // What a top-1 drop measured on a finite image set is worth. Thresholds and thresholds 0 are measured on
 // the same images, so the drop is paired: only the images that change class count (McNemar). Its standard
 // error says whether a set of images can resolve the budget: with 1 000 images a 1-point drop is
-// uncertain by about ±0.4 point (docs/results.md, session 16), which the test set then shows.
+// uncertain by about ±0.3–0.4 point (docs/results.md, session 16), which the test set then shows.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,9 @@ struct PairedDrop {
 
 // The drop from `zero` (thresholds 0) to `now`, the same images in the same order. Sizes must agree.
 PairedDrop paired_drop(const TopOneHits& zero, const TopOneHits& now);
+
+// The top-1 change in points ± one standard error: "−1.08 ± 0.16" for a loss, "+0.20 ± 0.10" for a gain.
+std::string to_string(const PairedDrop& drop);
 
 // {"points", "standard_error", "images", "worse", "better"} (summary.json and the checkpoint).
 nlohmann::json to_json(const PairedDrop& drop);
