@@ -27,7 +27,7 @@ std::vector<Policy> parse_policies(const std::string& text, const std::string& w
 
 ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std::string& where) {
   JsonFields f(doc, where);
-  f.allow_only({"policy", "hardware", "step", "refinements", "budget", "raise_share", "reject_slower", "calibration", "test_images", "max_iterations", "accumulate",
+  f.allow_only({"policy", "hardware", "step", "refinements", "budget", "raise_share", "calibration", "test_images", "max_iterations", "accumulate",
                 "sparse_only", "bottleneck", "bottleneck_band", "bottleneck_reach", "max_threshold", "headroom", "numerics", "hist_source", "solver", "anneal", "chains", "seed"});
   ThresholdConfig c;
   c.policies = parse_policies(f.choice("policy", {"uniform", "latency-aware", "both"}, "both"), f.where("policy"));
@@ -53,7 +53,6 @@ ThresholdConfig threshold_config_from_json(const nlohmann::json& doc, const std:
                                   std::string(to_string(c.bottleneck_reach))));
   c.max_threshold = f.positive("max_threshold", c.max_threshold);
   c.headroom = f.boolean("headroom", c.headroom);
-  c.reject_slower = f.boolean("reject_slower", c.reject_slower);
   if (c.step > c.max_threshold) f.fail("step", "a step no larger than max_threshold");
   c.numerics = f.string("numerics", c.numerics);
   if (c.numerics != "float" && c.numerics != "fixed" && c.numerics.rfind("fixed:", 0) != 0)
@@ -75,31 +74,28 @@ ThresholdConfig read_threshold_config(const std::filesystem::path& path) {
 
 nlohmann::json to_json(const ThresholdConfig& c) {
   std::string policy = c.policies.size() == 2 ? "both" : std::string(to_string(c.policies.at(0)));
-  nlohmann::json j = {{"policy", policy},
-                     {"hardware", to_string(c.hardware)},
-                     {"step", c.step},
-                     {"refinements", c.refinements},
-                     {"budget", c.budget},
-                     {"raise_share", c.raise_share},
-                     {"calibration", c.calibration},
-                     {"test_images", c.test_images},
-                     {"max_iterations", c.max_iterations},
-                     {"accumulate", c.accumulate},
-                     {"sparse_only", c.sparse_only},
-                     {"bottleneck", to_string(c.bottleneck)},
-                     {"bottleneck_band", c.bottleneck_band},
-                     {"bottleneck_reach", to_string(c.bottleneck_reach)},
-                     {"max_threshold", c.max_threshold},
-                     {"headroom", c.headroom},
-                     {"numerics", c.numerics},
-                     {"hist_source", sparsity::to_string(c.hist_source)},
-                     {"solver", dse::to_string(c.solver)},
-                     {"anneal", c.anneal},
-                     {"chains", c.chains},
-                     {"seed", c.seed}};
-  // Written only when set: the fingerprints of run directories from before the key stay valid for --resume.
-  if (c.reject_slower) j["reject_slower"] = true;
-  return j;
+  return {{"policy", policy},
+          {"hardware", to_string(c.hardware)},
+          {"step", c.step},
+          {"refinements", c.refinements},
+          {"budget", c.budget},
+          {"raise_share", c.raise_share},
+          {"calibration", c.calibration},
+          {"test_images", c.test_images},
+          {"max_iterations", c.max_iterations},
+          {"accumulate", c.accumulate},
+          {"sparse_only", c.sparse_only},
+          {"bottleneck", to_string(c.bottleneck)},
+          {"bottleneck_band", c.bottleneck_band},
+          {"bottleneck_reach", to_string(c.bottleneck_reach)},
+          {"max_threshold", c.max_threshold},
+          {"headroom", c.headroom},
+          {"numerics", c.numerics},
+          {"hist_source", sparsity::to_string(c.hist_source)},
+          {"solver", dse::to_string(c.solver)},
+          {"anneal", c.anneal},
+          {"chains", c.chains},
+          {"seed", c.seed}};
 }
 
 }  // namespace sparsedse::threshold

@@ -248,38 +248,12 @@ bool ThresholdLoop::advance(LoopState& state, RunState& run) {
     rec.step = largest_step;
     rec.bottlenecks = bottlenecks;
     rec.raised = relus;
-    const IterationRecord& kept = final_record(state, run);
-    const double raise_cost = kept.top1 - rec.top1;
+    const double raise_cost = final_record(state, run).top1 - rec.top1;
     rec.accepted = !exceeds_budget(state.top1_zero - rec.top1, config_.budget) &&
                    !exceeds_budget(raise_cost, config_.raise_share * config_.budget * double(relus.size()));
-    // Within the budget: measure. With `reject_slower`, a raise that slows the steering design is then
-    // rolled back like one over the budget (its record keeps the throughputs that show why).
-    json design;
-    PartitionLatencies guide_layers;
-    if (rec.accepted) {
-      ir::Graph g = measured_graph(candidate, p);
-      if (run.measure_baseline) {
-        Measured fixed = hardware_.evaluate(state.baseline_design, g);
-        rec.baseline_throughput = fixed.throughput;
-        if (run.guide == Guide::baseline) guide_layers = std::move(fixed.layers);
-      }
-      if (run.measure_optimised) {
-        Measured o = hardware_.optimise(g, run.design.is_null() ? nullptr : &run.design,
-                                        mix_seed(config_.seed, iteration));
-        rec.optimised_throughput = o.throughput;
-        rec.optimised_resources = o.resources;
-        design = std::move(o.design);
-        if (run.guide == Guide::optimised) guide_layers = std::move(o.layers);
-      }
-      if (config_.reject_slower && run.guide != Guide::none) {
-        const auto& now = run.guide == Guide::baseline ? rec.baseline_throughput : rec.optimised_throughput;
-        const auto& before = run.guide == Guide::baseline ? kept.baseline_throughput : kept.optimised_throughput;
-        rec.accepted = !(now && before && *now < *before);
-      }
-    }
     if (!rec.accepted) {
-      // Roll back (over the budget, over the raise's share of it, or slower): the accepted thresholds stay.
-      // Each raised ReLU retries with half its step, or freezes.
+      // Roll back (over the budget, or over the raise's share of it): the accepted thresholds stay. Each
+      // raised ReLU retries with half its step, or freezes.
       for (const std::string& r : relus) {
         double& step = run.steps.at(r);
         int& left = run.refinements_left.at(r);
@@ -295,8 +269,20 @@ bool ThresholdLoop::advance(LoopState& state, RunState& run) {
         run.stop_reason = "accuracy budget exceeded";
       }
     } else {
-      if (run.measure_optimised) run.design = std::move(design);
-      if (run.guide != Guide::none) run.guide_layers = std::move(guide_layers);
+      ir::Graph g = measured_graph(candidate, p);
+      if (run.measure_baseline) {
+        Measured fixed = hardware_.evaluate(state.baseline_design, g);
+        rec.baseline_throughput = fixed.throughput;
+        if (run.guide == Guide::baseline) run.guide_layers = std::move(fixed.layers);
+      }
+      if (run.measure_optimised) {
+        Measured o = hardware_.optimise(g, run.design.is_null() ? nullptr : &run.design,
+                                        mix_seed(config_.seed, iteration));
+        rec.optimised_throughput = o.throughput;
+        rec.optimised_resources = o.resources;
+        run.design = std::move(o.design);
+        if (run.guide == Guide::optimised) run.guide_layers = std::move(o.layers);
+      }
       run.thresholds = candidate;
       run.accepted_iteration = iteration;
     }

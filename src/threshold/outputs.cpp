@@ -221,8 +221,6 @@ std::string report_markdown(const LoopState& state, const RunInfo& info, const s
   if (c.raise_share < 1)
     md << ", or costs more than " << exact(100 * c.raise_share) << " % of it per ReLU raised (against the last kept "
        << "thresholds),";
-  if (c.reject_slower && c.runs(Policy::latency_aware))
-    md << " or (latency-aware) leaves the design it steers slower than at the last kept thresholds,";
   md << " is rolled back and halves the step of each "
      << "ReLU it raised, up to " << c.refinements << " times per ReLU, after which that ReLU is frozen; thresholds "
      << (c.accumulate ? "accumulate per ReLU (Q17 corrected)" : "are set to the step (Q17 faithful)") << "; "
@@ -415,8 +413,7 @@ std::string progress_line(const LoopState& state, const IterationRecord& r) {
   if (r.baseline_throughput) out << " baseline-hw " << fixed(*r.baseline_throughput, 1) << " img/s (" << gain(*r.baseline_throughput) << ")";
   if (r.optimised_throughput)
     out << " optimised-hw " << fixed(*r.optimised_throughput, 1) << " img/s (" << gain(*r.optimised_throughput) << ")";
-  // A rolled-back raise that was measured stayed within the budget but slowed its design (reject_slower).
-  if (!r.accepted) out << (r.baseline_throughput || r.optimised_throughput ? " slower: rolled back" : " over budget: rolled back");
+  out << (r.accepted ? "" : " over budget: rolled back");
   return out.str();
 }
 

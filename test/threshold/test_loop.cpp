@@ -617,63 +617,6 @@ TEST_CASE("summary, CSV and report carry the 2x2 result", "[threshold]") {
   CHECK(throughput_vs_accuracy_svg(s).find("baseline hardware, ceiling") != std::string::npos);
 }
 
-TEST_CASE("reject_slower rolls back a raise within the budget that slows the steering design", "[threshold]") {
-  ir::Graph g = network();
-  ThresholdConfig c;
-  c.policies = {Policy::latency_aware};
-  c.hardware = HardwareMode::baseline;
-  c.step = 0.05;
-  c.max_iterations = 12;
-  // r1 relieves c2 but makes c4, in the other partition, denser: raising it with r3 (c4's own ReLU) slows
-  // partition 2 on the fixed design (c4: z 0.3 → 0.3 + 2·0.05 − 4·0.05 = 0.2, 700 → 800 cycles).
-  auto run = [&](bool reject) {
-    ThresholdConfig config = c;
-    config.reject_slower = reject;
-    WorldMeasurer m(g);
-    m.denser["r1"]["c4"] = 4;
-    WorldHardware h;
-    ThresholdLoop loop(g, config, m, h);
-    LoopState s = loop.initial_state({{"test", 1}});
-    loop.run(s);
-    return s;
-  };
-  auto slower_steps = [](const LoopState& s) {
-    int slower = 0;
-    std::optional<double> last;
-    for (const IterationRecord* r : records_of(s, "latency-aware/baseline-hw")) {
-      if (!r->accepted) continue;
-      if (last && *r->baseline_throughput < *last) ++slower;
-      last = r->baseline_throughput;
-    }
-    return slower;
-  };
-  const LoopState keep = run(false), reject = run(true);
-  CHECK(slower_steps(keep) > 0);  // the world does slow the design
-  CHECK(slower_steps(reject) == 0);
-
-  // The rolled-back raise kept its measurement, halved the steps of the ReLUs it raised, and says why.
-  const auto recs = records_of(reject, "latency-aware/baseline-hw");
-  REQUIRE(recs.size() > 1);
-  const IterationRecord& first = *recs[1];
-  CHECK(first.raised == Names{"r1", "r3"});
-  CHECK_FALSE(first.accepted);
-  REQUIRE(first.baseline_throughput);
-  CHECK(*first.baseline_throughput < reject.baseline_throughput);
-  CHECK(progress_line(reject, first).find("slower: rolled back") != std::string::npos);
-  REQUIRE(recs.size() > 2);
-  CHECK(recs[2]->step == 0.025);
-  CHECK(run_named(reject, "latency-aware/baseline-hw").accepted_iteration > 0);  // other raises still pay
-  CHECK(outcome(reject, Policy::latency_aware, false)->gain >= 0.0);
-
-  // Written to the config only when set, so older run directories keep their fingerprints.
-  CHECK_FALSE(to_json(c).contains("reject_slower"));
-  ThresholdConfig set = c;
-  set.reject_slower = true;
-  CHECK(threshold_config_from_json(to_json(set), "t.json").reject_slower);
-  CHECK_THROWS_WITH(threshold_config_from_json({{"reject_slower", 1}}, "t.json"),
-                    Catch::Contains("t.json: /reject_slower"));
-}
-
 TEST_CASE("threshold config: defaults, validation and errors naming file and key", "[threshold]") {
   ThresholdConfig d = threshold_config_from_json(nlohmann::json::object(), "t.json");
   CHECK(d.policies.size() == 2);

@@ -84,17 +84,13 @@ class WorldMeasurer : public Measurer {
   explicit WorldMeasurer(const ir::Graph& g) : g_(g) {}
   int calibrations = 0, tests = 0;
   std::map<std::string, double> knee;  // per ReLU; absent = 0.05
-  // Per ReLU, layers its threshold makes denser: zeros lost per unit of threshold (none unless a test sets it).
-  std::map<std::string, std::map<std::string, double>> denser;
 
   double zeros_of(const std::string& layer, const ThresholdMap& t) const {
     std::vector<std::string> relus = feeding_relus(g_, g_.vertex(layer));
     if (relus.empty()) return 0.05;
     double sum = 0;
     for (const auto& r : relus) sum += t.at(r);
-    for (const auto& [r, layers] : denser)
-      if (layers.count(layer)) sum -= layers.at(layer) * t.at(r) / 2;
-    return std::clamp(0.3 + 2 * sum, 0.0, 0.95);
+    return std::min(0.95, 0.3 + 2 * sum);
   }
 
   sparsity::ProfileResult calibrate(const ThresholdMap& t) override {

@@ -1,7 +1,7 @@
 #pragma once
 // Settings of the ReLU thresholding loop (model.md §8.2–§8.4): the threshold JSON file
 //   {"policy": "uniform" | "latency-aware" | "both", "hardware": "both" | "baseline" | "optimised",
-//    "step": 0.05, "refinements": 2, "budget": 1.0, "raise_share": 1.0, "reject_slower": false, "calibration": 1000, "test_images": 0, "max_iterations": 40,
+//    "step": 0.05, "refinements": 2, "budget": 1.0, "raise_share": 1.0, "calibration": 1000, "test_images": 0, "max_iterations": 40,
 //    "accumulate": true, "sparse_only": true, "bottleneck": "relievable" | "interval" | "slowest",
 //    "bottleneck_band": 0.0, "bottleneck_reach": "nearest" | "residual" | "residual-when-frozen", "max_threshold": 8.0, "headroom": true,
 //    "numerics": "fixed", "hist_source": "activations", "solver": "greedy" | "sa" | "rule", "anneal": true, "chains": 1, "seed": 0}
@@ -46,11 +46,6 @@ struct ThresholdConfig {
   // The halved steps cost iterations: 0.5 pays on the 1 000-image, 120-iteration experiment but not on the
   // 40-iteration default job (docs/results.md, session 13), so it is set per job.
   double raise_share = 1.0;
-  // Ours, latency-aware: a raise within the budget that leaves the run's steering design slower than at
-  // the last accepted thresholds is rolled back and refined like one over the budget. A thresholded ReLU
-  // can make a later layer's input denser (its convolution loses small inputs that held its output below
-  // zero), so a raise may spend budget for a slower design (docs/results.md, session 16). false = keep it.
-  bool reject_slower = false;
   std::int64_t calibration = 1000;  // calibration images (model.md §5.1), the first N of the dataset
   std::int64_t test_images = 0;     // held-out images for the final accuracy; 0 = the whole test set
   int max_iterations = 40;          // accepted or rolled-back steps per run, after the threshold-0 start

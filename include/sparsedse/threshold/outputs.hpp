@@ -64,7 +64,7 @@ void write_outputs(const std::filesystem::path& outdir, const LoopState& state, 
 
 // One progress line per iteration (stderr), e.g. "threshold: uniform #3 step 0.05 raised 17 top-1 91.20%
 // (-0.40) baseline-hw 5123.0 img/s (+3.1 %) optimised-hw 5301.2 img/s (+6.6 %)"; rolled-back steps end
-// with "over budget: rolled back", or "slower: rolled back" when `reject_slower` undid a raise within the budget.
+// with "over budget: rolled back".
 std::string progress_line(const LoopState& state, const IterationRecord& record);
 
 }  // namespace sparsedse::threshold
