@@ -8,9 +8,8 @@
 //                                        └──────────────────────→ add1           └→ sc (1×1) ──────→ add2
 // Measurer: the input windows of a Conv/IP layer L are all-zero with probability
 //   z_L = min(0.95, 0.3 + 2·Σ_{r feeding L} t_r)   (c1, fed by the image: 0.05),
-// and top-1 on 1000 images loses 20·max(0, t_r − knee_r) points per ReLU r (rounded to whole images, the
-// last ones right at thresholds 0 turning wrong first;
-// knee 0.05 unless the test sets one).
+// and top-1 on 1000 images loses 20·max(0, t_r − knee_r) points per ReLU r (rounded to whole images; knee
+// 0.05 unless the test sets one). The right images are the first ones, so a loss turns the last of them wrong.
 // Hardware: layer latency 1000·(1 − z_L) cycles if the design runs L sparse (chosen when z_L ≥ 0.1 at
 // optimisation time; a fixed design keeps its choice), else 1000; partitions {c1, c2, c3} and
 // {c4, c5, sc, fc}; throughput = speed·10⁶ / Σ_p max latency, where every optimisation raises the
